@@ -1,0 +1,52 @@
+# Needs only python3 and make: everything else is installed into .tools/ and .venv/.
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+BIN := .venv/bin
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := .venv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test install browser lint pytest e2e bench clean
+
+run: install  ## migrate, load demo data and serve on http://127.0.0.1:8000
+	$(BIN)/lyceum migrate --no-input -v0
+	$(BIN)/lyceum createcachetable
+	$(BIN)/lyceum demo
+	$(BIN)/lyceum serve --host $(HOST) --port $(PORT)
+
+test: install browser lint pytest  ## the whole suite: lint, types, then every test
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+install: $(UV)
+	$(UV) sync --frozen --quiet
+
+# Browser tests drive Debian's Chromium; install it when missing and we may.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); \
+	  else echo "Browser tests need Chromium: sudo apt-get install chromium" >&2; exit 1; fi; \
+	fi
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+pytest: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+e2e: install browser
+	$(BIN)/pytest tests/e2e $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf .venv .tools var

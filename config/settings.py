@@ -1,0 +1,391 @@
+"""Lyceum settings: one module, driven by environment variables.
+
+The embedded default (no variables set) is a development install: SQLite and
+the job queue under ``var/``, an in-memory channel layer, mail written to
+``var/mail/``.  ``LYCEUM_ENV=production`` turns on every production safeguard
+and refuses to start with anything that only suits development.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+LYCEUM_ENV = env.str("LYCEUM_ENV", default="development")
+if LYCEUM_ENV not in {"development", "production", "test"}:
+    raise ImproperlyConfigured("LYCEUM_ENV must be development, production or test.")
+PRODUCTION = LYCEUM_ENV == "production"
+
+VAR_DIR = Path(env.str("LYCEUM_VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env.bool("LYCEUM_DEBUG", default=LYCEUM_ENV == "development")
+
+
+def _secret_key() -> str:
+    key = env.str("SECRET_KEY", default="")
+    if PRODUCTION:
+        if not key or key.startswith(("django-insecure", "dev-")) or len(set(key)) < 5:
+            raise ImproperlyConfigured(
+                "Production refuses to start without a strong SECRET_KEY "
+                "(50+ random characters, not a development key)."
+            )
+        if len(key) < 50:
+            raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long.")
+        return key
+    if key:
+        return key
+    # A development install keeps its own random key so sessions survive restarts.
+    key_file = VAR_DIR / "dev-secret-key"
+    if not key_file.exists():
+        key_file.write_text("dev-" + secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"]
+)
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("Production needs ALLOWED_HOSTS (comma-separated host names).")
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# The operator school: the controller named in policies, emails and the footer.
+LYCEUM_SCHOOL = {
+    "name": env.str("LYCEUM_SCHOOL_NAME", default="Lyceum Online School"),
+    "postal_address": env.str(
+        "LYCEUM_SCHOOL_ADDRESS", default="1 Example Street, 75001 Paris, France"
+    ),
+    "contact_email": env.str("LYCEUM_SCHOOL_EMAIL", default="hello@lyceum.example"),
+    "dpo_email": env.str("LYCEUM_DPO_EMAIL", default="dpo@lyceum.example"),
+    "hosting_region": env.str("LYCEUM_HOSTING_REGION", default="European Union"),
+}
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "channels",
+    "django_htmx",
+    "huey.contrib.djhuey",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
+    "lyceum.core",
+    "lyceum.privacy",
+    "lyceum.accounts",
+    "lyceum.orgs",
+    "lyceum.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lyceum.core.middleware.RequestContextMiddleware",
+    "lyceum.accounts.middleware.UserPreferencesMiddleware",
+    "lyceum.accounts.middleware.SecondFactorRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "lyceum.web.context_processors.school",
+            ],
+        },
+    },
+]
+
+# Database: SQLite under var/ by default, PostgreSQL (or any DATABASE_URL) at scale.
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'lyceum.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE transactions serialise writers instead of failing with "database is locked"
+    # when two processes upgrade a read lock at once; WAL lets readers run during a write.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("LYCEUM_CACHE_PREFIX", default="lyceum"),
+        }
+    }
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": env.str("LYCEUM_CACHE_PREFIX", default="lyceum") + ":asgi",
+            },
+        }
+    }
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": env.str("LYCEUM_CACHE_PREFIX", default="lyceum"),
+        "url": REDIS_URL,
+    }
+else:
+    # The database cache is shared by every process of an embedded install, so rate
+    # limits and lock-outs hold across processes.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "lyceum_cache",
+        }
+    }
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "lyceum",
+        "filename": str(VAR_DIR / "jobs.sqlite3"),
+    }
+HUEY.update(
+    {
+        "immediate": env.bool("LYCEUM_JOBS_IMMEDIATE", default=False),
+        "consumer": {"workers": env.int("LYCEUM_JOB_WORKERS", default=2), "worker_type": "thread"},
+    }
+)
+
+# Accounts
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "accounts:profile"
+
+ACCOUNT_ADAPTER = "lyceum.accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "lyceum.accounts.adapters.SocialAccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD = "website"
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{LYCEUM_SCHOOL['name']}] "
+ACCOUNT_RATE_LIMITS = {
+    # Five wrong passwords for one account lock it for 15 minutes; 10 a minute per address.
+    "login_failed": "10/m/ip,5/15m/key",
+    "signup": "30/h/ip",
+    "reset_password": "20/h/ip,5/h/key",
+}
+ACCOUNT_FORMS = {
+    "signup": "lyceum.accounts.forms.SignupForm",
+    "reset_password": "lyceum.accounts.forms.ResetPasswordForm",
+}
+
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = LYCEUM_SCHOOL["name"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
+
+
+def _oidc_app(provider_id: str, name: str, default_server: str) -> dict | None:
+    prefix = f"LYCEUM_{provider_id.upper()}"
+    client_id = env.str(f"{prefix}_CLIENT_ID", default="")
+    if not client_id:
+        return None
+    return {
+        "provider_id": provider_id,
+        "name": name,
+        "client_id": client_id,
+        "secret": env.str(f"{prefix}_CLIENT_SECRET", default=""),
+        "settings": {
+            "server_url": env.str(f"{prefix}_SERVER_URL", default=default_server),
+            # Name and email only (P12): no profile photo, locale or other claims.
+            "scope": ["openid", "email", "profile"],
+            "oauth_pkce_enabled": True,
+        },
+    }
+
+
+_MS_TENANT = env.str("LYCEUM_MICROSOFT_TENANT", default="common")
+OIDC_APPS = [
+    app
+    for app in (
+        _oidc_app("google", "Google", "https://accounts.google.com"),
+        _oidc_app(
+            "microsoft",
+            "Microsoft",
+            f"https://login.microsoftonline.com/{_MS_TENANT}/v2.0",
+        ),
+    )
+    if app
+]
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": OIDC_APPS, "EMAIL_AUTHENTICATION": True}}
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_ONLY = False
+
+# Internationalisation
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("fr", _("French")), ("uk", _("Ukrainian"))]
+LOCALE_PATHS = [BASE_DIR / "lyceum" / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+LANGUAGE_COOKIE_NAME = "lyceum_language"
+LANGUAGE_COOKIE_SECURE = PRODUCTION
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# Static files and media
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# Mail: written to var/mail/ (and echoed in debug) unless EMAIL_URL names an SMTP server.
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default=f"{LYCEUM_SCHOOL['name']} <{LYCEUM_SCHOOL['contact_email']}>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+LYCEUM_MAIL_DIR = VAR_DIR / "mail"
+EMAIL_URL = env.str("EMAIL_URL", default="")
+if EMAIL_URL:
+    _smtp = env.email_url_config(EMAIL_URL)
+    EMAIL_HOST = _smtp["EMAIL_HOST"]
+    EMAIL_PORT = _smtp["EMAIL_PORT"]
+    EMAIL_HOST_USER = _smtp.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = _smtp.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = _smtp.get("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = _smtp.get("EMAIL_USE_SSL", False)
+    EMAIL_TIMEOUT = 30
+    LYCEUM_DELIVERY_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    LYCEUM_DELIVERY_BACKEND = "lyceum.core.mail.FolderBackend"
+# Every message leaves through the job queue, after the transaction that caused it commits.
+EMAIL_BACKEND = "lyceum.core.mail.QueuedBackend"
+
+# Security
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    if env.bool("LYCEUM_BEHIND_PROXY", default=False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+_form_targets = [SELF] + sorted(
+    {
+        f"{urlsplit(app['settings']['server_url']).scheme}://"
+        f"{urlsplit(app['settings']['server_url']).netloc}"
+        for app in OIDC_APPS
+    }
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": _form_targets,
+    }
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"huey": {"level": "WARNING"}},
+}

@@ -1,0 +1,12 @@
+"""Test settings: the same module, with jobs run at once and a scratch var/ folder."""
+
+import os
+import tempfile
+
+os.environ.setdefault("LYCEUM_ENV", "test")
+os.environ.setdefault("LYCEUM_VAR_DIR", tempfile.mkdtemp(prefix="lyceum-test-"))
+os.environ.setdefault("LYCEUM_JOBS_IMMEDIATE", "true")
+
+from config.settings import *  # noqa: E402,F403
+
+DEBUG = False

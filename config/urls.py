@@ -1,0 +1,14 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = settings.LYCEUM_SCHOOL["name"]
+admin.site.site_title = settings.LYCEUM_SCHOOL["name"]
+
+urlpatterns = [
+    path("", include("lyceum.web.urls")),
+    path("account/", include("lyceum.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("organisations/", include("lyceum.orgs.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from lyceum.accounts.selectors import user_has_second_factor
+
+# Back-office pages show other people's data to whoever reaches them.
+PRIVILEGED_PREFIXES = ("/admin/",)
+
+
+class UserPreferencesMiddleware:
+    """A signed-in person sees the site in their language and their time zone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+        else:
+            timezone.deactivate()
+        return self.get_response(request)
+
+
+def second_factor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Mark a view that shows other people's data: it needs a second factor (P11)."""
+    view.second_factor_required = True  # type: ignore[attr-defined]
+    return view
+
+
+class SecondFactorRequiredMiddleware:
+    """Sends people without a second factor to set one up before they see others' data."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        guarded = getattr(view, "second_factor_required", False) or (
+            request.path.startswith(PRIVILEGED_PREFIXES) and request.user.is_staff
+        )
+        if guarded and request.user.is_authenticated and not user_has_second_factor(request.user):
+            messages.warning(
+                request,
+                _(
+                    "Pages that show other people's data need two-factor authentication. "
+                    "Turn it on below, then try again."
+                ),
+            )
+            return redirect("mfa_index")
+        return None

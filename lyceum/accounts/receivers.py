@@ -1,0 +1,92 @@
+"""Audit events for what allauth and Django report only through signals (P15)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account import signals as account_signals
+from allauth.mfa import signals as mfa_signals
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import transaction
+from django.dispatch import receiver
+from django.utils.translation import gettext as _
+
+from lyceum.core.notify import send_to_user
+from lyceum.privacy.audit import audit_record
+
+
+@receiver(user_logged_in)
+def _signed_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    audit_record(action="signin", actor=user, target=user, subject=user)
+    # Pages the person has open elsewhere learn at once that someone signed in.
+    transaction.on_commit(
+        lambda: send_to_user(
+            user_id=user.pk,
+            kind="signin",
+            text=_("Someone just signed in to your account. If it was not you, change your password."),
+        )
+    )
+
+
+@receiver(user_logged_out)
+def _signed_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        audit_record(action="signout", actor=user, target=user, subject=user)
+
+
+@receiver(user_login_failed)
+def _signin_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kw: Any) -> None:
+    # The typed address is not stored: it may belong to someone else, or to nobody.
+    email = (credentials.get("email") or credentials.get("username") or "").lower()
+    subject = get_user_model().objects.filter(email=email).only("pk").first() if email else None
+    audit_record(action="signin.failed", subject=subject)
+
+
+@receiver(account_signals.user_signed_up)
+def _signed_up(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    audit_record(action="signup", actor=user, target=user, subject=user)
+
+
+@receiver(account_signals.password_changed)
+@receiver(account_signals.password_set)
+@receiver(account_signals.password_reset)
+def _password_changed(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    audit_record(action="password.changed", actor=user, target=user, subject=user)
+
+
+@receiver(account_signals.email_confirmed)
+def _email_confirmed(sender: Any, request: Any, email_address: Any, **kwargs: Any) -> None:
+    user = email_address.user
+    audit_record(action="email.confirmed", actor=user, target=user, subject=user)
+
+
+@receiver(account_signals.email_changed)
+def _email_changed(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    audit_record(
+        action="email.changed", actor=user, target=user, subject=user, changed_fields=["email"]
+    )
+
+
+@receiver(mfa_signals.authenticator_added)
+def _mfa_added(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
+    audit_record(
+        action=f"mfa.added.{authenticator.type}", actor=user, target=authenticator, subject=user
+    )
+
+
+@receiver(mfa_signals.authenticator_removed)
+def _mfa_removed(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
+    audit_record(action=f"mfa.removed.{authenticator.type}", actor=user, subject=user)
+
+
+@receiver(mfa_signals.authenticator_reset)
+def _mfa_reset(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
+    audit_record(
+        action=f"mfa.reset.{authenticator.type}", actor=user, target=authenticator, subject=user
+    )
+
+
+@receiver(mfa_signals.authentication_failed)
+def _mfa_failed(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    audit_record(action="mfa.failed", subject=user)

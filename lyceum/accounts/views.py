@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from lyceum.accounts.forms import ProfileForm
+from lyceum.accounts.selectors import user_has_second_factor, user_platform_roles
+from lyceum.accounts.services import user_profile_update
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    # Bind to a copy so a rejected form never leaves half-applied values on request.user.
+    form = ProfileForm(request.POST or None, instance=type(user).objects.get(pk=user.pk))
+    if request.method == "POST" and form.is_valid():
+        changed = user_profile_update(actor=user, user=user, data=form.cleaned_data)
+        if "language" in changed:
+            translation.activate(form.cleaned_data["language"])
+        messages.success(request, _("Your profile has been saved.") if changed else _("Nothing changed."))
+        response = redirect("accounts:profile")
+        if "language" in changed:
+            response.set_cookie(
+                "lyceum_language", form.cleaned_data["language"], samesite="Lax", httponly=True
+            )
+        return response
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "roles": sorted(user_platform_roles(user), key=lambda r: r.label),
+            "has_second_factor": user_has_second_factor(user),
+        },
+    )

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from lyceum.accounts.models import User
+from lyceum.orgs.models import Membership, Organisation
+
+
+def organisation_list_for_user(user: User) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).select_related("organisation")
+
+
+def organisation_administered_by(*, user: User, slug: str) -> Organisation | None:
+    """The organisation, if this person administers it; otherwise nothing at all."""
+    return Organisation.objects.filter(
+        slug=slug, memberships__user=user, memberships__role=Membership.Role.ADMIN
+    ).first()
+
+
+def member_list(organisation: Organisation) -> QuerySet[Membership]:
+    return organisation.memberships.select_related("user").order_by("user__name")
+
+
+def user_is_client_admin(user: User) -> bool:
+    return Membership.objects.filter(user=user, role=Membership.Role.ADMIN).exists()

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from lyceum.accounts.middleware import second_factor_required
+from lyceum.orgs.selectors import member_list, organisation_administered_by, organisation_list_for_user
+from lyceum.privacy.audit import audit_record
+
+
+@login_required
+def my_organisations(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "orgs/my_organisations.html",
+        {"memberships": organisation_list_for_user(request.user)},
+    )
+
+
+@second_factor_required
+@login_required
+def members(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = organisation_administered_by(user=request.user, slug=slug)
+    if organisation is None:
+        # Not "forbidden": whether another client exists is not this person's business.
+        raise Http404
+    audit_record(action="organisation.members.viewed", actor=request.user, target=organisation)
+    return render(
+        request,
+        "orgs/members.html",
+        {"organisation": organisation, "memberships": member_list(organisation)},
+    )

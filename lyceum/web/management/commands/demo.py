@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from lyceum.accounts.models import User
+from lyceum.accounts.services import user_roles_set
+from lyceum.core.roles import Role
+from lyceum.orgs.models import Membership, Organisation
+from lyceum.orgs.services import membership_add, organisation_create
+
+DEMO_PASSWORD = "lyceum-demo-2026"  # noqa: S105 - printed on purpose; demo refuses production
+
+DEMO_PEOPLE = [
+    ("learner@lyceum.example", "Léa Martin", {Role.LEARNER}),
+    ("instructor@lyceum.example", "Oksana Kovalenko", {Role.INSTRUCTOR}),
+    ("clientadmin@acme.example", "Chris Admin", {Role.LEARNER}),
+    ("employee@acme.example", "Sam Employee", {Role.LEARNER}),
+    ("teacher@lycee.example", "Jeanne Prof", {Role.INSTRUCTOR}),
+    ("staff@lyceum.example", "Stefan Staff", {Role.STAFF}),
+    ("dpo@lyceum.example", "Dana Protection", {Role.DPO}),
+    ("admin@lyceum.example", "Ada Superuser", {Role.STAFF, Role.SUPERUSER}),
+]
+
+DEMO_ORGANISATIONS = [
+    (
+        "acme",
+        "Acme Corporation",
+        Organisation.Kind.COMPANY,
+        [
+            ("clientadmin@acme.example", Membership.Role.ADMIN),
+            ("employee@acme.example", Membership.Role.MEMBER),
+        ],
+    ),
+    (
+        "lycee-hugo",
+        "Lycée Victor Hugo",
+        Organisation.Kind.INSTITUTION,
+        [("teacher@lycee.example", Membership.Role.ADMIN)],
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo school (idempotent) and print how to sign in as each role."
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("Demo data has a public password and is refused in production.")
+        people: dict[str, User] = {}
+        for email, name, roles in DEMO_PEOPLE:
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(email=email, password=DEMO_PASSWORD, name=name)
+                EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+            user_roles_set(actor=None, user=user, roles=roles)
+            people[email] = user
+        for slug, name, kind, members in DEMO_ORGANISATIONS:
+            organisation = Organisation.objects.filter(slug=slug).first() or organisation_create(
+                actor=None, name=name, kind=kind, slug=slug
+            )
+            for email, role in members:
+                membership_add(
+                    actor=None, organisation=organisation, user=people[email], role=role
+                )
+        self.stdout.write(self.style.SUCCESS("Demo school ready. Sign in at /accounts/login/ as:"))
+        for email, name, roles in DEMO_PEOPLE:
+            label = ", ".join(sorted(str(r.label) for r in roles))
+            self.stdout.write(f"  {email:<28} {name:<20} {label}")
+        self.stdout.write("  Acme Corporation client administrator: clientadmin@acme.example")
+        self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")
+        self.stdout.write(
+            "Staff, the DPO and client administrators are asked to turn on two-factor "
+            "authentication before they see other people's data."
+        )

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from lyceum.accounts.services import user_profile_update
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/home.html")
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/privacy.html")
+
+
+def cookies(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "web/cookies.html",
+        {
+            "cookies": [
+                (settings.SESSION_COOKIE_NAME, "session"),
+                (settings.CSRF_COOKIE_NAME, "csrf"),
+                (settings.LANGUAGE_COOKIE_NAME, "language"),
+            ]
+        },
+    )
+
+
+def contact(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/contact.html")
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Switch the site's language; a signed-in person's choice is saved to their profile."""
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if language not in dict(settings.LANGUAGES):
+        return response
+    translation.activate(language)
+    if request.user.is_authenticated:
+        user_profile_update(actor=request.user, user=request.user, data={"language": language})
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+    )
+    return response
