@@ -10,6 +10,11 @@ from django.views.decorators.http import require_POST
 from lyceum.accounts.services import user_profile_update
 
 
+def health(request: HttpRequest) -> HttpResponse:
+    """For load balancers: answers without touching the database or a template."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html")
 
