@@ -308,6 +308,7 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 # Static files and media
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {

@@ -36,14 +36,24 @@ class UserPreferencesMiddleware:
         return self.get_response(request)
 
 
-def second_factor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Mark a view that shows other people's data: it needs a second factor (P11)."""
-    view.second_factor_required = True  # type: ignore[attr-defined]
-    return view
+def second_factor_missing(request: HttpRequest) -> HttpResponse | None:
+    """For views that show other people's data (P11): the way to set up a second factor,
+    or None when the person already has one. Call it after the view's own access check,
+    so that people who may not see the page at all are not told to set one up."""
+    if user_has_second_factor(request.user):
+        return None
+    messages.warning(
+        request,
+        _(
+            "Pages that show other people's data need two-factor authentication. "
+            "Turn it on below, then try again."
+        ),
+    )
+    return redirect("mfa_index")
 
 
 class SecondFactorRequiredMiddleware:
-    """Sends people without a second factor to set one up before they see others' data."""
+    """Staff reach the back office, which shows everyone's data, only with a second factor."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -54,16 +64,6 @@ class SecondFactorRequiredMiddleware:
     def process_view(
         self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
     ) -> HttpResponse | None:
-        guarded = getattr(view, "second_factor_required", False) or (
-            request.path.startswith(PRIVILEGED_PREFIXES) and request.user.is_staff
-        )
-        if guarded and request.user.is_authenticated and not user_has_second_factor(request.user):
-            messages.warning(
-                request,
-                _(
-                    "Pages that show other people's data need two-factor authentication. "
-                    "Turn it on below, then try again."
-                ),
-            )
-            return redirect("mfa_index")
+        if request.path.startswith(PRIVILEGED_PREFIXES) and request.user.is_staff:
+            return second_factor_missing(request)
         return None

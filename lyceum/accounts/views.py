@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from lyceum.accounts.forms import ProfileForm
+from lyceum.accounts.models import User
 from lyceum.accounts.selectors import user_has_second_factor, user_platform_roles
 from lyceum.accounts.services import user_profile_update
 
@@ -18,7 +19,7 @@ from lyceum.accounts.services import user_profile_update
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
     # Bind to a copy so a rejected form never leaves half-applied values on request.user.
-    form = ProfileForm(request.POST or None, instance=type(user).objects.get(pk=user.pk))
+    form = ProfileForm(request.POST or None, instance=User.objects.get(pk=user.pk))
     if request.method == "POST" and form.is_valid():
         changed = user_profile_update(actor=user, user=user, data=form.cleaned_data)
         if "language" in changed:

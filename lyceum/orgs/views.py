@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from lyceum.accounts.middleware import second_factor_required
+from lyceum.accounts.middleware import second_factor_missing
 from lyceum.orgs.selectors import member_list, organisation_administered_by, organisation_list_for_user
 from lyceum.privacy.audit import audit_record
 
@@ -18,13 +18,14 @@ def my_organisations(request: HttpRequest) -> HttpResponse:
     )
 
 
-@second_factor_required
 @login_required
 def members(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = organisation_administered_by(user=request.user, slug=slug)
     if organisation is None:
         # Not "forbidden": whether another client exists is not this person's business.
         raise Http404
+    if redirect_to_setup := second_factor_missing(request):
+        return redirect_to_setup
     audit_record(action="organisation.members.viewed", actor=request.user, target=organisation)
     return render(
         request,
