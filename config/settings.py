@@ -361,13 +361,16 @@ if PRODUCTION:
     if env.bool("LYCEUM_BEHIND_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-_form_targets = [SELF] + sorted(
-    {
-        f"{urlsplit(app['settings']['server_url']).scheme}://"
-        f"{urlsplit(app['settings']['server_url']).netloc}"
-        for app in OIDC_APPS
-    }
-)
+_form_targets = [
+    SELF,
+    *sorted(
+        {
+            f"{urlsplit(app['settings']['server_url']).scheme}://"
+            f"{urlsplit(app['settings']['server_url']).netloc}"
+            for app in OIDC_APPS
+        }
+    ),
+]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

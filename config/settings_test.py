@@ -7,6 +7,6 @@ os.environ.setdefault("LYCEUM_ENV", "test")
 os.environ.setdefault("LYCEUM_VAR_DIR", tempfile.mkdtemp(prefix="lyceum-test-"))
 os.environ.setdefault("LYCEUM_JOBS_IMMEDIATE", "true")
 
-from config.settings import *  # noqa: E402,F403
+from config.settings import *  # noqa: F403
 
 DEBUG = False

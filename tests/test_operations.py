@@ -75,7 +75,11 @@ def test_demo_is_idempotent_and_prints_how_to_sign_in(db, capsys):
     first = capsys.readouterr().out
     counts = (User.objects.count(), Organisation.objects.count(), Membership.objects.count())
     call_command("demo")
-    assert (User.objects.count(), Organisation.objects.count(), Membership.objects.count()) == counts
+    assert (
+        User.objects.count(),
+        Organisation.objects.count(),
+        Membership.objects.count(),
+    ) == counts
     assert "learner@lyceum.example" in first
     assert "Password for every demo account" in first
     roles = {u.email: u for u in User.objects.all()}

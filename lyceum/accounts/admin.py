@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
@@ -13,7 +13,9 @@ from lyceum.accounts.services import user_profile_update, user_roles_set
 from lyceum.core.roles import Role
 from lyceum.privacy.audit import audit_record
 
-ASSIGNABLE_ROLES = [(r.value, r.label) for r in (Role.INSTRUCTOR, Role.STAFF, Role.DPO, Role.SUPERUSER)]
+ASSIGNABLE_ROLES = [
+    (r.value, r.label) for r in (Role.INSTRUCTOR, Role.STAFF, Role.DPO, Role.SUPERUSER)
+]
 
 
 class UserAdminForm(forms.ModelForm):
@@ -69,9 +71,11 @@ class UserAdmin(admin.ModelAdmin):
         # The form has already copied its values onto obj; the services compare with the
         # stored row so that the audit log names exactly what changed.
         stored = User.objects.get(pk=obj.pk)
-        user_profile_update(actor=request.user, user=stored, data=form.cleaned_data)
+        user_profile_update(actor=cast(User, request.user), user=stored, data=form.cleaned_data)
         user_roles_set(
-            actor=request.user, user=stored, roles={Role(r) for r in form.cleaned_data["roles"]}
+            actor=cast(User, request.user),
+            user=stored,
+            roles={Role(r) for r in form.cleaned_data["roles"]},
         )
 
     def has_add_permission(self, request: HttpRequest) -> bool:

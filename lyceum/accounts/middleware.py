@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from lyceum.accounts.http import AuthenticatedRequest
 from lyceum.accounts.selectors import user_has_second_factor
 
 # Back-office pages show other people's data to whoever reaches them.
@@ -36,7 +37,7 @@ class UserPreferencesMiddleware:
         return self.get_response(request)
 
 
-def second_factor_missing(request: HttpRequest) -> HttpResponse | None:
+def second_factor_missing(request: AuthenticatedRequest) -> HttpResponse | None:
     """For views that show other people's data (P11): the way to set up a second factor,
     or None when the person already has one. Call it after the view's own access check,
     so that people who may not see the page at all are not told to set one up."""
@@ -65,5 +66,5 @@ class SecondFactorRequiredMiddleware:
         self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
     ) -> HttpResponse | None:
         if request.path.startswith(PRIVILEGED_PREFIXES) and request.user.is_staff:
-            return second_factor_missing(request)
+            return second_factor_missing(cast(AuthenticatedRequest, request))
         return None

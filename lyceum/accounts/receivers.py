@@ -24,7 +24,9 @@ def _signed_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         lambda: send_to_user(
             user_id=user.pk,
             kind="signin",
-            text=_("Someone just signed in to your account. If it was not you, change your password."),
+            text=_(
+                "Someone just signed in to your account. If it was not you, change your password."
+            ),
         )
     )
 
@@ -36,7 +38,9 @@ def _signed_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 
 @receiver(user_login_failed)
-def _signin_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kw: Any) -> None:
+def _signin_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kw: Any
+) -> None:
     # The typed address is not stored: it may belong to someone else, or to nobody.
     email = (credentials.get("email") or credentials.get("username") or "").lower()
     subject = get_user_model().objects.filter(email=email).only("pk").first() if email else None

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from lyceum.accounts.forms import ProfileForm
+from lyceum.accounts.http import AuthenticatedRequest
 from lyceum.accounts.models import User
 from lyceum.accounts.selectors import user_has_second_factor, user_platform_roles
 from lyceum.accounts.services import user_profile_update
@@ -16,7 +17,7 @@ from lyceum.accounts.services import user_profile_update
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     # Bind to a copy so a rejected form never leaves half-applied values on request.user.
     form = ProfileForm(request.POST or None, instance=User.objects.get(pk=user.pk))
@@ -24,7 +25,9 @@ def profile(request: HttpRequest) -> HttpResponse:
         changed = user_profile_update(actor=user, user=user, data=form.cleaned_data)
         if "language" in changed:
             translation.activate(form.cleaned_data["language"])
-        messages.success(request, _("Your profile has been saved.") if changed else _("Nothing changed."))
+        messages.success(
+            request, _("Your profile has been saved.") if changed else _("Nothing changed.")
+        )
         response = redirect("accounts:profile")
         if "language" in changed:
             response.set_cookie(

@@ -8,6 +8,7 @@ is set, otherwise ``FolderBackend``, which writes one ``.eml`` file per message.
 
 from __future__ import annotations
 
+import functools
 import sys
 import uuid
 from collections.abc import Sequence
@@ -26,7 +27,7 @@ class QueuedBackend(BaseEmailBackend):
 
         for message in email_messages:
             message.connection = None
-            transaction.on_commit(lambda message=message: deliver_email(message))
+            transaction.on_commit(functools.partial(deliver_email, message))
         return len(email_messages)
 
 

@@ -11,4 +11,3 @@ from lyceum.core.mail import deliver_now
 @db_task(retries=5, retry_delay=60)
 def deliver_email(message: EmailMessage) -> int:
     return deliver_now(message)
-

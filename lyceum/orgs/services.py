@@ -58,5 +58,7 @@ def membership_set_role(
 
 @transaction.atomic
 def membership_remove(*, actor: User | None, membership: Membership) -> None:
-    audit_record(action="membership.removed", actor=actor, target=membership, subject=membership.user_id)
+    audit_record(
+        action="membership.removed", actor=actor, target=membership, subject=membership.user_id
+    )
     membership.delete()

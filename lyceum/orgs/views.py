@@ -1,16 +1,21 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from lyceum.accounts.http import AuthenticatedRequest
 from lyceum.accounts.middleware import second_factor_missing
-from lyceum.orgs.selectors import member_list, organisation_administered_by, organisation_list_for_user
+from lyceum.orgs.selectors import (
+    member_list,
+    organisation_administered_by,
+    organisation_list_for_user,
+)
 from lyceum.privacy.audit import audit_record
 
 
 @login_required
-def my_organisations(request: HttpRequest) -> HttpResponse:
+def my_organisations(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "orgs/my_organisations.html",
@@ -19,7 +24,7 @@ def my_organisations(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def members(request: HttpRequest, slug: str) -> HttpResponse:
+def members(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     organisation = organisation_administered_by(user=request.user, slug=slug)
     if organisation is None:
         # Not "forbidden": whether another client exists is not this person's business.

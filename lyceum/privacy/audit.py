@@ -108,7 +108,8 @@ def audit_verify(*, batch_size: int = 2000) -> ChainReport:
         report.checked += 1
         if event.id != expected_id:
             report.problems.append(
-                f"event {expected_id}" + (f" to {event.id - 1}" if event.id - 1 > expected_id else "")
+                f"event {expected_id}"
+                + (f" to {event.id - 1}" if event.id - 1 > expected_id else "")
                 + " missing"
             )
         if event.prev_hash != prev_hash:
@@ -116,9 +117,7 @@ def audit_verify(*, batch_size: int = 2000) -> ChainReport:
         if event.hash != _event_hash(event.prev_hash, event):
             report.problems.append(f"event {event.id}: contents changed")
         if event.origin_salt:
-            if event.origin_digest != _origin_digest(
-                event.origin_salt, event.ip, event.user_agent
-            ):
+            if event.origin_digest != _origin_digest(event.origin_salt, event.ip, event.user_agent):
                 report.problems.append(f"event {event.id}: IP address or user agent changed")
         elif event.ip or event.user_agent:
             report.problems.append(f"event {event.id}: IP address or user agent changed")
@@ -129,9 +128,7 @@ def audit_verify(*, batch_size: int = 2000) -> ChainReport:
         if head.last_id != expected_id - 1 or head.last_hash != prev_hash:
             report.problems.append(f"events after {expected_id - 1} missing (chain ends early)")
         if head.count != report.checked:
-            report.problems.append(
-                f"{head.count} events written, {report.checked} found"
-            )
+            report.problems.append(f"{head.count} events written, {report.checked} found")
     elif report.checked:
         report.problems.append("chain head missing")
     return report

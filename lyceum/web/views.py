@@ -7,6 +7,7 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from lyceum.accounts.models import User
 from lyceum.accounts.services import user_profile_update
 
 
@@ -54,13 +55,13 @@ def language_set(request: HttpRequest) -> HttpResponse:
     if language not in dict(settings.LANGUAGES):
         return response
     translation.activate(language)
-    if request.user.is_authenticated:
+    if isinstance(request.user, User):
         user_profile_update(actor=request.user, user=request.user, data={"language": language})
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,
         max_age=365 * 24 * 3600,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        samesite="Lax",
         secure=settings.LANGUAGE_COOKIE_SECURE,
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
     )

@@ -80,9 +80,7 @@ def test_p11_staff_without_second_factor_cannot_open_the_back_office(client, mak
     assert "need two-factor authentication" in page
 
 
-def test_p11_p15_staff_with_totp_see_records_and_each_view_is_logged(
-    client, make_user, with_totp
-):
+def test_p11_p15_staff_with_totp_see_records_and_each_view_is_logged(client, make_user, with_totp):
     staff = make_user(is_staff=True, is_superuser=True)
     with_totp(staff)
     person = make_user(email="someone@example.org")

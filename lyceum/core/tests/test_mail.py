@@ -80,9 +80,12 @@ def test_rolled_back_change_sends_no_mail(
 ):
     queued_mail.LYCEUM_DELIVERY_BACKEND = "lyceum.core.mail.FolderBackend"
     queued_mail.LYCEUM_MAIL_DIR = tmp_path
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            send_mail("Never", "Never", None, ["a@example.org"])
-            raise RuntimeError
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        send_mail("Never", "Never", None, ["a@example.org"])
+        raise RuntimeError
     assert callbacks == []
     assert list(tmp_path.glob("*.eml")) == []

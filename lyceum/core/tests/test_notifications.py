@@ -28,7 +28,10 @@ def test_open_pages_receive_notifications_for_their_person_only(make_user):
         assert (await bob_page.receive_output(2))["type"] == "websocket.accept"
         await sync_to_async(send_to_user)(user_id=alice.pk, kind="signin", text="Hello Alice")
         message = await alice_page.receive_output(2)
-        assert message == {"type": "websocket.send", "text": '{"kind": "signin", "text": "Hello Alice"}'}
+        assert message == {
+            "type": "websocket.send",
+            "text": '{"kind": "signin", "text": "Hello Alice"}',
+        }
         assert await bob_page.receive_nothing(0.3)
         for page in (alice_page, bob_page):
             await page.send_input({"type": "websocket.disconnect", "code": 1000})

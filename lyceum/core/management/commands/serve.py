@@ -38,7 +38,7 @@ class Command(BaseCommand):
             call_command("collectstatic", interactive=False, verbosity=0)
         worker = None
         if not options["no_jobs"]:
-            worker = subprocess.Popen([sys.executable, "-m", "lyceum.cli", "run_huey"])  # noqa: S603
+            worker = subprocess.Popen([sys.executable, "-m", "lyceum.cli", "run_huey"])
         self.stdout.write(f"Lyceum is serving on http://{options['host']}:{options['port']}/")
         try:
             uvicorn.run(

@@ -65,9 +65,7 @@ class Command(BaseCommand):
                 actor=None, name=name, kind=kind, slug=slug
             )
             for email, role in members:
-                membership_add(
-                    actor=None, organisation=organisation, user=people[email], role=role
-                )
+                membership_add(actor=None, organisation=organisation, user=people[email], role=role)
         self.stdout.write(self.style.SUCCESS("Demo school ready. Sign in at /accounts/login/ as:"))
         for email, name, roles in DEMO_PEOPLE:
             label = ", ".join(sorted(str(r.label) for r in roles))
