@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "huey.contrib.djhuey",
+    # Before allauth, so that the site's layout and error pages override allauth's.
+    "lyceum.web",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -93,7 +95,6 @@ INSTALLED_APPS = [
     "lyceum.privacy",
     "lyceum.accounts",
     "lyceum.orgs",
-    "lyceum.web",
 ]
 
 MIDDLEWARE = [
