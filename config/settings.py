@@ -247,7 +247,6 @@ ACCOUNT_RATE_LIMITS = {
 }
 ACCOUNT_FORMS = {
     "signup": "lyceum.accounts.forms.SignupForm",
-    "reset_password": "lyceum.accounts.forms.ResetPasswordForm",
 }
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
