@@ -41,11 +41,12 @@ def user_profile_update(*, actor: User, user: User, data: dict[str, Any]) -> lis
 
 @transaction.atomic
 def user_roles_set(*, actor: User | None, user: User, roles: set[Role]) -> list[str]:
-    """Grant exactly these platform roles; a DPO is staff too, as the back office needs."""
+    """Grant exactly these platform roles. A DPO and a superuser are staff too: both work
+    in the back office."""
     if unknown := roles - set(_ROLE_FLAGS) - {Role.LEARNER}:
         raise RoleNotAssignable(", ".join(sorted(unknown)))
     wanted = {flag: role in roles for role, flag in _ROLE_FLAGS.items()}
-    if wanted["is_dpo"]:
+    if wanted["is_dpo"] or wanted["is_superuser"]:
         wanted["is_staff"] = True
     changed = [flag for flag, value in wanted.items() if getattr(user, flag) != value]
     if not changed:

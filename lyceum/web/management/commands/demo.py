@@ -16,14 +16,19 @@ from lyceum.orgs.services import membership_add, organisation_create
 DEMO_PASSWORD = "lyceum-demo-2026"  # noqa: S105 - printed on purpose; demo refuses production
 
 DEMO_PEOPLE = [
-    ("learner@lyceum.example", "Léa Martin", {Role.LEARNER}),
-    ("instructor@lyceum.example", "Oksana Kovalenko", {Role.INSTRUCTOR}),
-    ("clientadmin@acme.example", "Chris Admin", {Role.LEARNER}),
-    ("employee@acme.example", "Sam Employee", {Role.LEARNER}),
-    ("teacher@lycee.example", "Jeanne Prof", {Role.INSTRUCTOR}),
-    ("staff@lyceum.example", "Stefan Staff", {Role.STAFF}),
-    ("dpo@lyceum.example", "Dana Protection", {Role.DPO}),
-    ("admin@lyceum.example", "Ada Superuser", {Role.STAFF, Role.SUPERUSER}),
+    ("learner@lyceum.example", "Léa Martin", {Role.LEARNER}, "learner"),
+    ("instructor@lyceum.example", "Oksana Kovalenko", {Role.INSTRUCTOR}, "instructor"),
+    ("clientadmin@acme.example", "Chris Admin", set(), "client administrator, Acme Corporation"),
+    ("employee@acme.example", "Sam Employee", set(), "learner, employee of Acme Corporation"),
+    (
+        "teacher@lycee.example",
+        "Jeanne Prof",
+        {Role.INSTRUCTOR},
+        "instructor and client administrator, Lycée Victor Hugo",
+    ),
+    ("staff@lyceum.example", "Stefan Staff", {Role.STAFF}, "staff"),
+    ("dpo@lyceum.example", "Dana Protection", {Role.DPO}, "data protection officer"),
+    ("admin@lyceum.example", "Ada Superuser", {Role.SUPERUSER}, "superuser"),
 ]
 
 DEMO_ORGANISATIONS = [
@@ -53,7 +58,7 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("Demo data has a public password and is refused in production.")
         people: dict[str, User] = {}
-        for email, name, roles in DEMO_PEOPLE:
+        for email, name, roles, _ in DEMO_PEOPLE:
             user = User.objects.filter(email=email).first()
             if user is None:
                 user = User.objects.create_user(email=email, password=DEMO_PASSWORD, name=name)
@@ -67,10 +72,8 @@ class Command(BaseCommand):
             for email, role in members:
                 membership_add(actor=None, organisation=organisation, user=people[email], role=role)
         self.stdout.write(self.style.SUCCESS("Demo school ready. Sign in at /accounts/login/ as:"))
-        for email, name, roles in DEMO_PEOPLE:
-            label = ", ".join(sorted(str(r.label) for r in roles))
-            self.stdout.write(f"  {email:<28} {name:<20} {label}")
-        self.stdout.write("  Acme Corporation client administrator: clientadmin@acme.example")
+        for email, name, _, description in DEMO_PEOPLE:
+            self.stdout.write(f"  {email:<27} {name:<17} {description}")
         self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")
         self.stdout.write(
             "Staff, the DPO and client administrators are asked to turn on two-factor "
