@@ -8,7 +8,9 @@ and refuses to start with anything that only suits development.
 
 from __future__ import annotations
 
+import os
 import secrets
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,7 +28,7 @@ if LYCEUM_ENV not in {"development", "production", "test"}:
     raise ImproperlyConfigured("LYCEUM_ENV must be development, production or test.")
 PRODUCTION = LYCEUM_ENV == "production"
 
-VAR_DIR = Path(env.str("LYCEUM_VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR = Path(env.str("LYCEUM_VAR_DIR", default="") or BASE_DIR / "var").resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("LYCEUM_DEBUG", default=LYCEUM_ENV == "development")
@@ -47,10 +49,19 @@ def _secret_key() -> str:
         return key
     # A development install keeps its own random key so sessions survive restarts.
     key_file = VAR_DIR / "dev-secret-key"
-    if not key_file.exists():
-        key_file.write_text("dev-" + secrets.token_urlsafe(48))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    try:
+        # O_EXCL: processes starting together on a fresh folder agree on one key.
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as f:
+            f.write("dev-" + secrets.token_urlsafe(48))
+    for _attempt in range(50):
+        if key := key_file.read_text().strip():
+            return key
+        time.sleep(0.02)  # another process created the file and is still writing it
+    raise ImproperlyConfigured(f"{key_file} is empty; delete it to make a new one.")
 
 
 SECRET_KEY = _secret_key()
@@ -274,7 +285,15 @@ def _oidc_app(provider_id: str, name: str, default_server: str) -> dict | None:
     }
 
 
-_MS_TENANT = env.str("LYCEUM_MICROSOFT_TENANT", default="common")
+_MS_TENANT = env.str("LYCEUM_MICROSOFT_TENANT", default="")
+_MS_UNVERIFIABLE_TENANTS = {"", "common", "organizations"}
+if env.str("LYCEUM_MICROSOFT_CLIENT_ID", default="") and _MS_TENANT in _MS_UNVERIFIABLE_TENANTS:
+    # The multi-tenant endpoints publish the issuer ".../{tenantid}/v2.0", which no ID
+    # token matches, so every sign-in would fail: refuse to start instead.
+    raise ImproperlyConfigured(
+        "LYCEUM_MICROSOFT_TENANT must be your Microsoft Entra directory (tenant) ID, "
+        "or 'consumers' for personal Microsoft accounts."
+    )
 OIDC_APPS = [
     app
     for app in (

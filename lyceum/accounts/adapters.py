@@ -14,6 +14,20 @@ from lyceum.accounts.models import User
 KEPT_CLAIMS = ("sub", "email", "email_verified", "name")
 
 
+def kept_claims(extra_data: dict[str, Any]) -> dict[str, Any]:
+    """The kept claims, flat.  allauth's OpenID Connect provider nests what it received
+    as ``{"userinfo": {...}, "id_token": {...}}``; userinfo wins, as it does in allauth."""
+    if "userinfo" in extra_data or "id_token" in extra_data:
+        sources = [extra_data.get("id_token"), extra_data.get("userinfo")]
+    else:
+        sources = [extra_data]
+    kept: dict[str, Any] = {}
+    for source in sources:
+        if isinstance(source, dict):
+            kept.update((k, source[k]) for k in KEPT_CLAIMS if k in source)
+    return kept
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request: HttpRequest, user: User, form: Any, commit: bool = True) -> User:
         user.name = form.cleaned_data["name"].strip()
@@ -23,10 +37,12 @@ class AccountAdapter(DefaultAccountAdapter):
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
-        extra = sociallogin.account.extra_data or {}
-        sociallogin.account.extra_data = {k: extra[k] for k in KEPT_CLAIMS if k in extra}
+        sociallogin.account.extra_data = kept_claims(sociallogin.account.extra_data or {})
 
     def populate_user(self, request: HttpRequest, sociallogin: SocialLogin, data: dict) -> User:
+        # The first hook after allauth builds the account from the provider's answer, and
+        # before it looks up a returning person's account and saves the answer over it.
+        sociallogin.account.extra_data = kept_claims(sociallogin.account.extra_data or {})
         user = super().populate_user(request, sociallogin, data)
         full = data.get("name") or " ".join(
             p for p in (data.get("first_name"), data.get("last_name")) if p

@@ -63,7 +63,8 @@ def audit_record(
     """
     origin = current_origin()
     with transaction.atomic():
-        head = AuditHead.objects.select_for_update().get(id=1)
+        # get_or_create: a flushed database (tests, a fresh restore) starts a new chain.
+        head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
         salt = secrets.token_hex(16) if (origin.ip or origin.user_agent) else ""
         event = AuditEvent(
             id=head.last_id + 1,

@@ -20,7 +20,7 @@ def test_password_reset_by_email_link(client, make_user):
     client.post(reverse("account_reset_password"), {"email": "forgot@example.org"})
     [message] = mail.outbox
     assert "forgot@example.org" in message.to
-    link = re.search(r"http://testserver(/accounts/password/reset/key/\S+)", message.body)
+    link = re.search(r"http://testserver(/accounts/password/reset/key/\S+)", str(message.body))
     assert link
     form_url = client.get(link.group(1), follow=True).redirect_chain[-1][0]
     new_password = "a brand new pass phrase"

@@ -21,7 +21,11 @@ def test_public_pages_render_with_footer_links_and_language_switcher(client, db,
 
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [("en", "What the school offers"), ("fr", "Ce que propose l’école"), ("uk", "Що пропонує школа")],
+    [
+        ("en", "What the school offers"),
+        ("fr", "Ce que propose l’école"),
+        ("uk", "Що пропонує школа"),
+    ],
 )
 def test_home_page_speaks_english_french_and_ukrainian(client, db, language, expected):
     client.cookies["lyceum_language"] = language

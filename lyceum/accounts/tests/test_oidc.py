@@ -1,0 +1,224 @@
+"""P12: sign-in with Google and Microsoft (OpenID Connect) takes name and email only.
+
+No mocked HTTP: Lyceum runs on ``live_server`` and talks to a real OpenID Connect
+provider (django-oauth-toolkit, ``tests/oidc_provider``) running in its own process.
+A person's "browser" is an httpx client with a cookie jar; Lyceum exchanges the code,
+fetches the signing keys and the userinfo from the provider server to server.
+
+The provider hands out more than Lyceum asks for (picture, locale, birthdate, phone
+number, ...); Lyceum must keep only who the person is, their name and their email.
+"""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import httpx
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
+
+import config.settings as lyceum_settings
+from lyceum.accounts.models import User
+
+from .conftest import OIDCProvider
+
+# The live server needs committed data; serialized_rollback restores the rows data
+# migrations made (the audit chain head) after each test flushes the database.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+KEPT_CLAIMS = {"sub", "email", "email_verified", "name"}
+# What the provider offers on top, and Lyceum must not keep.
+EXTRA_CLAIMS = {"picture", "locale", "birthdate", "gender", "phone_number", "given_name"}
+# Lyceum's apps as config/settings.py builds them (the server URLs are overridden below).
+DEFAULT_SERVERS = {
+    "google": ("Google", "https://accounts.google.com"),
+    "microsoft": ("Microsoft", "https://login.microsoftonline.com/common/v2.0"),
+}
+
+
+@pytest.fixture
+def provider(
+    oidc_provider: OIDCProvider, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> OIDCProvider:
+    """Configure Lyceum as an operator would, through its environment variables, with
+    both apps' server URL pointing at the local provider."""
+    for provider_id, (client_id, secret) in oidc_provider.clients.items():
+        prefix = f"LYCEUM_{provider_id.upper()}"
+        monkeypatch.setenv(f"{prefix}_CLIENT_ID", client_id)
+        monkeypatch.setenv(f"{prefix}_CLIENT_SECRET", secret)
+        monkeypatch.setenv(f"{prefix}_SERVER_URL", oidc_provider.issuer)
+    apps = [
+        lyceum_settings._oidc_app(provider_id, name, default_server)
+        for provider_id, (name, default_server) in DEFAULT_SERVERS.items()
+    ]
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        **settings.SOCIALACCOUNT_PROVIDERS,
+        "openid_connect": {**settings.SOCIALACCOUNT_PROVIDERS["openid_connect"], "APPS": apps},
+    }
+    return oidc_provider
+
+
+class _Forms(HTMLParser):
+    """The POST forms of a page: action and the values of their named inputs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[tuple[str, dict[str, str]]] = []
+        self._current: dict[str, str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and a.get("method", "get").lower() == "post":
+            self._current = {}
+            self.forms.append((a.get("action", ""), self._current))
+        elif tag in {"input", "button"} and self._current is not None and a.get("name"):
+            self._current.setdefault(a["name"], a.get("value", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._current = None
+
+
+def _submit(browser: httpx.Client, page: httpx.Response, **data: str) -> httpx.Response:
+    """Fill in and send the page's own form (the POST form that posts back to the page),
+    as a browser would: hidden inputs such as the CSRF token included."""
+    parser = _Forms()
+    parser.feed(page.text)
+    for action, inputs in parser.forms:
+        target = httpx.URL(urljoin(str(page.url), action or str(page.url)))
+        if target.host == page.url.host and target.path == page.url.path:
+            return browser.post(target, data={**inputs, **data})
+    raise AssertionError(f"no form posting back to {page.url}:\n{page.text}")
+
+
+def _follow(browser: httpx.Client, response: httpx.Response, hops: list[str]) -> httpx.Response:
+    while response.is_redirect:
+        url = urljoin(str(response.url), response.headers["location"])
+        hops.append(url)
+        response = browser.get(url)
+    return response
+
+
+def sign_in_with(provider_id: str, op: OIDCProvider, lyceum_url: str) -> httpx.Response:
+    """The person signs in with the provider from a fresh browser; the page they end on."""
+    hops: list[str] = []
+    with httpx.Client(follow_redirects=False, trust_env=False, timeout=30) as browser:
+        start = f"{lyceum_url}/accounts/oidc/{provider_id}/login/"
+        page = browser.get(start)
+        assert page.status_code == 200
+        # allauth asks for a confirmation (a POST) before leaving for the provider.
+        page = _follow(browser, _submit(browser, page), hops)
+
+        authorize = urlsplit(hops[0])
+        assert (
+            f"{authorize.scheme}://{authorize.netloc}{authorize.path}" == f"{op.issuer}/authorize/"
+        )
+        query = parse_qs(authorize.query)
+        assert query["client_id"] == [op.clients[provider_id][0]]
+        assert query["response_type"] == ["code"]
+        assert set(query["scope"][0].split()) == {"openid", "email", "profile"}
+        assert query["code_challenge_method"] == ["S256"]
+        assert query["redirect_uri"] == [
+            f"{lyceum_url}/accounts/oidc/{provider_id}/login/callback/"
+        ]
+
+        # At the provider: its own sign-in page.
+        assert page.url.path == "/accounts/login/"
+        assert page.url.host == "127.0.0.1"
+        page = _submit(browser, page, username=op.person.email, password=op.person.password)
+        page = _follow(browser, page, hops)
+
+        callback = next(h for h in hops if "/login/callback/" in h)
+        assert callback.startswith(f"{lyceum_url}/accounts/oidc/{provider_id}/login/callback/?")
+        assert "code" in parse_qs(urlsplit(callback).query)
+
+        # Signed in: a page only signed-in people can see, then again on its own.
+        assert page.status_code == 200, page.text
+        assert str(page.url) == f"{lyceum_url}/account/profile/"
+        again = browser.get(f"{lyceum_url}/account/profile/")
+        assert again.status_code == 200
+        assert op.person.email in again.text
+    return page
+
+
+def _assert_kept_name_and_email_only(account: SocialAccount, op: OIDCProvider) -> None:
+    assert set(account.extra_data) <= KEPT_CLAIMS, account.extra_data
+    assert account.extra_data["email"] == op.person.email
+    assert account.extra_data["name"] == op.person.name
+    assert account.extra_data["sub"] == account.uid
+    # Nothing else, at any depth (allauth itself nests claims under "userinfo"/"id_token").
+    stored = json.dumps(account.extra_data)
+    for offered in ("alice.png", "fr-FR", "1990-05-04", "+33 6", "female", "at_hash"):
+        assert offered not in stored
+
+
+@pytest.mark.parametrize("provider_id", ["google", "microsoft"])
+def test_p12_sign_in_takes_name_and_email_only(
+    provider_id: str, provider: OIDCProvider, live_server: Any
+) -> None:
+    page = sign_in_with(provider_id, provider, live_server.url)
+    assert provider.person.email in page.text
+
+    # The provider did offer more than name and email...
+    client_id = provider.clients[provider_id][0]
+    released = provider.released_claims(client_id)
+    assert released, "the provider released no claims to Lyceum"
+    assert set(released[-1]) >= EXTRA_CLAIMS
+
+    # ...and Lyceum made an account from the name and email alone.
+    user = User.objects.get(email=provider.person.email)
+    assert user.name == provider.person.name
+    assert user.display_name == ""
+    assert user.pronouns == ""
+    assert user.language == "en"  # not the provider's locale (fr-FR)
+    assert user.time_zone == "UTC"
+    assert not user.has_usable_password()
+    address = EmailAddress.objects.get(user=user)
+    assert (address.email, address.verified, address.primary) == (provider.person.email, True, True)
+
+    account = SocialAccount.objects.get(user=user)
+    assert account.provider == provider_id
+    _assert_kept_name_and_email_only(account, provider)
+
+
+@pytest.mark.parametrize("provider_id", ["google", "microsoft"])
+def test_p12_returning_person_signs_in_to_the_same_account(
+    provider_id: str, provider: OIDCProvider, live_server: Any
+) -> None:
+    sign_in_with(provider_id, provider, live_server.url)
+    user = User.objects.get(email=provider.person.email)
+    # The person edits their name in Lyceum; signing in again must not undo it.
+    User.objects.filter(pk=user.pk).update(name="Alice L.")
+
+    page = sign_in_with(provider_id, provider, live_server.url)
+
+    assert "Alice L." in page.text
+    assert User.objects.count() == 1
+    assert User.objects.get().name == "Alice L."
+    assert SocialAccount.objects.count() == 1
+    assert EmailAddress.objects.count() == 1
+    # Signing in again stores the fresh claims: still name and email only.
+    _assert_kept_name_and_email_only(SocialAccount.objects.get(), provider)
+
+
+@pytest.mark.parametrize("provider_id", ["google", "microsoft"])
+def test_p12_sign_in_joins_the_account_that_already_has_that_email(
+    provider_id: str, provider: OIDCProvider, live_server: Any, make_user: Any, password: str
+) -> None:
+    existing = make_user(email=provider.person.email, name="Alice from the sign-up form")
+
+    page = sign_in_with(provider_id, provider, live_server.url)
+
+    assert provider.person.email in page.text
+    assert User.objects.count() == 1
+    user = User.objects.get()
+    assert user.pk == existing.pk
+    assert user.name == "Alice from the sign-up form"  # the provider's name fills new accounts only
+    assert user.check_password(password)  # a verified address: the password still works
+    account = SocialAccount.objects.get(user=user)
+    assert account.provider == provider_id
+    _assert_kept_name_and_email_only(account, provider)
