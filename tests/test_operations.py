@@ -105,3 +105,14 @@ def test_audit_verify_command_reports_a_broken_chain(tmp_path):
     broken = _run(["audit", "verify"], tmp_path, **env)
     assert broken.returncode == 1
     assert "event 3" in broken.stderr
+
+
+def test_p14_production_sends_cookies_over_tls_only_with_hsts(tmp_path):
+    probe = (
+        "from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.LANGUAGE_COOKIE_SECURE, "
+        "s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS >= 31536000, s.SECURE_HSTS_INCLUDE_SUBDOMAINS)"
+    )
+    result = _run(["shell", "-c", probe], tmp_path, **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["True"] * 6

@@ -61,7 +61,7 @@ def test_language_switch_is_saved_to_a_signed_in_profile(client, make_user):
     assert '<html lang="fr">' in other.get("/").content.decode()
 
 
-def test_p14_pages_carry_security_headers(client, db):
+def test_pages_carry_security_headers(client, db):
     response = client.get("/")
     csp = response["Content-Security-Policy"]
     assert "default-src 'self'" in csp
