@@ -40,6 +40,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lyceum makemigrations --check --dry-run
 
 pytest: install
 	$(BIN)/pytest $(PYTEST_ARGS)

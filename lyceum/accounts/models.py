@@ -50,15 +50,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=80,
         blank=True,
         help_text=_(
-            "Optional. Shown to classmates and instructors instead of your full name, "
-            "if you prefer."
+            "Shown to classmates and instructors instead of your full name, if you prefer."
         ),
     )
     pronouns = models.CharField(
         _("pronouns"),
         max_length=40,
         blank=True,
-        help_text=_("Optional. So that instructors and classmates address you as you wish."),
+        help_text=_("So that instructors and classmates address you as you wish."),
     )
     language = models.CharField(
         _("language"),
