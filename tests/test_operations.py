@@ -111,7 +111,8 @@ def test_p14_production_sends_cookies_over_tls_only_with_hsts(tmp_path):
     probe = (
         "from django.conf import settings as s; "
         "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.LANGUAGE_COOKIE_SECURE, "
-        "s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS >= 31536000, s.SECURE_HSTS_INCLUDE_SUBDOMAINS)"
+        "s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS >= 31536000, "
+        "s.SECURE_HSTS_INCLUDE_SUBDOMAINS)"
     )
     result = _run(["shell", "-c", probe], tmp_path, **PRODUCTION)
     assert result.returncode == 0, result.stderr

@@ -4,6 +4,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -53,10 +54,14 @@ DEMO_ORGANISATIONS = [
 class Command(BaseCommand):
     help = "Load the demo school (idempotent) and print how to sign in as each role."
 
-    @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("Demo data has a public password and is refused in production.")
+        call_command("migrate", interactive=False, verbosity=0)
+        self.load()
+
+    @transaction.atomic
+    def load(self) -> None:
         people: dict[str, User] = {}
         for email, name, roles, _ in DEMO_PEOPLE:
             user = User.objects.filter(email=email).first()
