@@ -51,3 +51,15 @@ def with_totp() -> Callable[[Any], str]:
         return secret
 
     return enable
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """Rate limits and lock-outs live in the cache: each test starts with none.
+
+    With REDIS_URL set this empties that Redis database: give the tests one of their own.
+    """
+    from django.core.cache import cache
+
+    with django_db_blocker.unblock():
+        cache.clear()
