@@ -19,11 +19,21 @@ from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    CDPSession,
+    ConsoleMessage,
+    Error,
+    Page,
+    Playwright,
+    sync_playwright,
+)
 from pytest_django.fixtures import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -100,6 +110,77 @@ def screenshot(page: Page, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(page: Page, base_url: str, email: str, password: str) -> None:
+    """Fill in and send the sign-in page's email and password."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign In", exact=True).click()
+
+
+def watch_page_problems(page: Page) -> list[str]:
+    """Console errors (a Content-Security-Policy refusal is one) and uncaught exceptions
+    the page reports from now on; an empty list means the page ran cleanly."""
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(f"console: {message.text}")
+
+    def on_page_error(error: Error) -> None:
+        problems.append(f"exception: {error.message}")
+
+    page.on("console", on_console)
+    page.on("pageerror", on_page_error)
+    return problems
+
+
+# Passkeys and security keys --------------------------------------------------------------
+
+
+@dataclass
+class VirtualAuthenticator:
+    """A platform authenticator (like a phone's or laptop's) that Chromium simulates for
+    one page through DevTools: it holds discoverable credentials, verifies the person
+    (as a PIN or fingerprint would) and consents by itself, with no dialog."""
+
+    cdp: CDPSession
+    authenticator_id: str
+
+    def credentials(self) -> list[dict[str, Any]]:
+        """The credentials it holds (``WebAuthn.Credential``: rpId, isResidentCredential,
+        signCount, userHandle...)."""
+        result = self.cdp.send(
+            "WebAuthn.getCredentials", {"authenticatorId": self.authenticator_id}
+        )
+        return list(result["credentials"])
+
+
+def add_virtual_authenticator(page: Page) -> VirtualAuthenticator:
+    """Give ``page`` a virtual authenticator that answers its WebAuthn requests.
+
+    WebAuthn runs only in a secure context whose host matches the relying party ID, which
+    allauth takes from the request's host: http://localhost qualifies (``live_server``'s
+    default), a bare IP address does not.
+    """
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable", {"enableUI": False})
+    result = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    return VirtualAuthenticator(cdp, str(result["authenticatorId"]))
 
 
 # Two-factor codes ------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from lyceum.accounts.models import User
 
-from .conftest import DEMO_LEARNER, DEMO_PASSWORD, MailFolder, screenshot, totp_code
+from .conftest import DEMO_LEARNER, DEMO_PASSWORD, MailFolder, screenshot, sign_in, totp_code
 
 pytestmark = pytest.mark.e2e
 
@@ -25,13 +25,6 @@ def _fill_signup(page: Page, *, name: str = NAME, email: str = EMAIL) -> None:
     page.get_by_label("Full name").fill(name)
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
-
-
-def _sign_in(page: Page, base_url: str, email: str, password: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In", exact=True).click()
 
 
 def test_p04_p11_signup_confirm_totp_and_french(
@@ -60,7 +53,7 @@ def test_p04_p11_signup_confirm_totp_and_french(
     expect(page.get_by_role("heading", level=1)).to_have_text("Verify Your Email Address")
 
     # Mandatory verification: no way in before the address is confirmed.
-    _sign_in(page, base, EMAIL, PASSWORD)
+    sign_in(page, base, EMAIL, PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text("Verify Your Email Address")
 
     # The confirmation link from the message, then its Confirm button.
@@ -73,7 +66,7 @@ def test_p04_p11_signup_confirm_totp_and_french(
     expect(page.locator(".messages")).to_contain_text(f"You have confirmed {EMAIL}")
 
     # Signed in, the profile page; two-factor authentication is off.
-    _sign_in(page, base, EMAIL, PASSWORD)
+    sign_in(page, base, EMAIL, PASSWORD)
     expect(page).to_have_url(f"{base}/account/profile/")
     expect(page.get_by_role("heading", level=1)).to_have_text("My account")
     expect(page.get_by_label("Full name")).to_have_value(NAME)
@@ -121,7 +114,7 @@ def test_p04_p11_signup_confirm_totp_and_french(
     expect(nav.get_by_role("link", name="Sign in")).to_be_visible()
 
     # Signing in again asks for a code after the password.
-    _sign_in(page, base, EMAIL, PASSWORD)
+    sign_in(page, base, EMAIL, PASSWORD)
     expect(page).to_have_url(f"{base}/accounts/2fa/authenticate/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Two-Factor Authentication")
     code_box = page.get_by_placeholder("Code")
@@ -214,7 +207,7 @@ def test_live_notification_when_the_account_signs_in_elsewhere(
     context_a = new_context()
     page_a = context_a.new_page()
     handshakes = _watch_websocket_handshakes(context_a, page_a)
-    _sign_in(page_a, lyceum_asgi, DEMO_LEARNER, DEMO_PASSWORD)
+    sign_in(page_a, lyceum_asgi, DEMO_LEARNER, DEMO_PASSWORD)
     expect(page_a.get_by_role("heading", level=1)).to_have_text("My account")
     expect(page_a.locator("#live-notifications .toast")).to_have_count(0)
     for _ in range(100):
@@ -225,7 +218,7 @@ def test_live_notification_when_the_account_signs_in_elsewhere(
 
     # Browser B: the same account signs in.
     page_b = new_context().new_page()
-    _sign_in(page_b, lyceum_asgi, DEMO_LEARNER, DEMO_PASSWORD)
+    sign_in(page_b, lyceum_asgi, DEMO_LEARNER, DEMO_PASSWORD)
     expect(page_b.get_by_role("heading", level=1)).to_have_text("My account")
 
     # A is told at once, in its live region.
