@@ -41,6 +41,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	$(BIN)/lyceum makemigrations --check --dry-run
+	$(BIN)/lyceum privacy check
 
 pytest: install
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -5,3 +5,9 @@ class PrivacyConfig(AppConfig):
     name = "lyceum.privacy"
     label = "privacy"
     verbose_name = "Privacy"
+
+    def ready(self) -> None:
+        # Every app's privacy.py declares its models in the register.
+        from django.utils.module_loading import autodiscover_modules
+
+        autodiscover_modules("privacy")

@@ -1,0 +1,120 @@
+"""Accounts in the register: Lyceum's users and allauth's addresses, social logins and MFA."""
+
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress, EmailConfirmation
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
+from django.utils.translation import gettext_lazy as _
+
+from lyceum.accounts.models import User
+from lyceum.privacy.register import (
+    Category,
+    Entry,
+    Erasure,
+    ErasureAction,
+    LegalBasis,
+    Retention,
+    register,
+)
+
+_FOR_THE_ACCOUNT = Retention(period=None, description=_("as long as you keep your account"))
+_ACCOUNT = _("Your account: signing you in and running the courses and services you use.")
+
+register.declare(
+    Entry(
+        model=User,
+        subject="pk",
+        fields={
+            "email": Category.CONTACT,
+            "name": Category.IDENTITY,
+            "display_name": Category.IDENTITY,
+            "pronouns": Category.PREFERENCES,
+            "language": Category.PREFERENCES,
+            "time_zone": Category.PREFERENCES,
+            "password": Category.ACCOUNT,
+            "date_joined": Category.ACCOUNT,
+            "last_login": Category.SECURITY,
+        },
+        purpose=_ACCOUNT,
+        legal_basis=LegalBasis.CONTRACT,
+        retention=_FOR_THE_ACCOUNT,
+        erasure=Erasure(action=ErasureAction.DELETE),
+    )
+)
+
+register.declare(
+    Entry(
+        model=EmailAddress,
+        subject="user",
+        fields={"email": Category.CONTACT, "verified": Category.ACCOUNT},
+        purpose=_ACCOUNT,
+        legal_basis=LegalBasis.CONTRACT,
+        retention=_FOR_THE_ACCOUNT,
+        erasure=Erasure(action=ErasureAction.DELETE),
+    )
+)
+
+register.declare(
+    Entry(
+        model=EmailConfirmation,
+        subject="email_address__user",
+        fields={"key": Category.SECURITY, "created": Category.SECURITY},
+        purpose=_("Confirming that an email address is yours."),
+        legal_basis=LegalBasis.CONTRACT,
+        retention=Retention(
+            period=timedelta(days=3), anchor_field="created", description=_("three days")
+        ),
+        erasure=Erasure(action=ErasureAction.DELETE),
+    )
+)
+
+register.declare(
+    Entry(
+        model=SocialAccount,
+        subject="user",
+        fields={
+            "uid": Category.ACCOUNT,
+            "extra_data": Category.IDENTITY,
+            "last_login": Category.SECURITY,
+            "date_joined": Category.ACCOUNT,
+        },
+        purpose=_(
+            "Signing in with Google or Microsoft: only your name and email address are kept."
+        ),
+        legal_basis=LegalBasis.CONTRACT,
+        retention=_FOR_THE_ACCOUNT,
+        erasure=Erasure(action=ErasureAction.DELETE),
+    )
+)
+
+register.declare(
+    Entry(
+        model=SocialToken,
+        subject="account__user",
+        fields={"token": Category.SECURITY, "token_secret": Category.SECURITY},
+        purpose=_("Not used: Lyceum does not keep identity providers' tokens."),
+        legal_basis=LegalBasis.CONTRACT,
+        retention=_FOR_THE_ACCOUNT,
+        erasure=Erasure(action=ErasureAction.DELETE),
+    )
+)
+
+register.declare(
+    Entry(
+        model=Authenticator,
+        subject="user",
+        fields={
+            "type": Category.SECURITY,
+            "data": Category.SECURITY,
+            "created_at": Category.SECURITY,
+            "last_used_at": Category.SECURITY,
+        },
+        purpose=_("Two-factor authentication and passkeys you set up."),
+        legal_basis=LegalBasis.CONTRACT,
+        retention=_FOR_THE_ACCOUNT,
+        erasure=Erasure(action=ErasureAction.DELETE),
+    )
+)
+
+register.declare_not_personal([SocialApp], _("the school's configuration of an identity provider"))

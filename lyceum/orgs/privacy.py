@@ -1,0 +1,38 @@
+"""Organisations in the register."""
+
+from django.utils.translation import gettext_lazy as _
+
+from lyceum.orgs.models import Membership, Organisation
+from lyceum.privacy.register import (
+    Category,
+    Entry,
+    Erasure,
+    ErasureAction,
+    LegalBasis,
+    Retention,
+    register,
+)
+
+register.declare(
+    Entry(
+        model=Membership,
+        subject="user",
+        fields={
+            "organisation": Category.MEMBERSHIP,
+            "role": Category.MEMBERSHIP,
+            "created_at": Category.MEMBERSHIP,
+        },
+        purpose=_(
+            "The access your company or institution gives you, and whether you administer it "
+            "for them."
+        ),
+        legal_basis=LegalBasis.CONTRACT,
+        retention=Retention(
+            period=None,
+            description=_("as long as you belong to the organisation"),
+        ),
+        erasure=Erasure(action=ErasureAction.DELETE),
+    )
+)
+
+register.declare_not_personal([Organisation], _("a company or an institution, not a person"))

@@ -1,0 +1,136 @@
+"""The personal-data register (P01): what every model holds about people, and why.
+
+Each app declares its models in its own ``privacy.py`` (imported when the app is
+ready). The register is built once at start-up and never changes afterwards; the
+privacy engine (export, erasure, restriction, retention) and the generated policy
+read it, and ``lyceum privacy check`` fails when a model that holds personal data
+is not declared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.TextChoices):
+    IDENTITY = "identity", _("Identity (name)")
+    CONTACT = "contact", _("Contact details")
+    ACCOUNT = "account", _("Account and sign-in")
+    PREFERENCES = "preferences", _("Preferences")
+    SECURITY = "security", _("Security records")
+    TECHNICAL = "technical", _("Device and connection (IP address, browser)")
+    MEMBERSHIP = "membership", _("Organisation membership")
+
+
+class LegalBasis(models.TextChoices):
+    """GDPR Art. 6(1)."""
+
+    CONSENT = "consent", _("Consent (GDPR Art. 6(1)(a))")
+    CONTRACT = "contract", _("Performance of a contract (GDPR Art. 6(1)(b))")
+    LEGAL_OBLIGATION = "legal_obligation", _("Legal obligation (GDPR Art. 6(1)(c))")
+    VITAL_INTERESTS = "vital_interests", _("Vital interests (GDPR Art. 6(1)(d))")
+    PUBLIC_TASK = "public_task", _("Public task (GDPR Art. 6(1)(e))")
+    LEGITIMATE_INTERESTS = "legitimate_interests", _("Legitimate interests (GDPR Art. 6(1)(f))")
+
+
+class ErasureAction(models.TextChoices):
+    DELETE = "delete", _("Deleted")
+    ANONYMISE = "anonymise", _("Anonymised")
+    HOLD = "hold", _("Kept under a legal hold")
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long rows are kept: ``period`` after the moment in ``anchor_field`` (None: as long
+    as the account exists)."""
+
+    period: timedelta | None
+    anchor_field: str | None = None
+    description: str | Promise = ""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A processor that receives personal data, and exactly which fields (P18)."""
+
+    name: str
+    fields: tuple[str, ...]
+    purpose: str | Promise
+
+
+@dataclass(frozen=True)
+class Erasure:
+    action: ErasureAction
+    # For ANONYMISE: the value each personal field takes (fields not listed are left alone).
+    replacements: Mapping[str, object] = field(default_factory=dict)
+    # For HOLD: why the rows stay, and for how long after erasure is asked.
+    reason: str | Promise = ""
+    hold_for: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One model that holds personal data."""
+
+    model: type[models.Model]
+    # ORM path from a row to its person's user id ("pk" for the user itself). None when no
+    # column links the row to the person; ``linked_by`` then says how the engine finds it.
+    subject: str | None
+    fields: Mapping[str, Category]
+    purpose: str | Promise
+    legal_basis: LegalBasis
+    retention: Retention
+    erasure: Erasure
+    recipients: tuple[Recipient, ...] = ()
+    # Personal-looking fields that are not personal here, with the reason (e.g. a hash).
+    not_personal: Mapping[str, str | Promise] = field(default_factory=dict)
+    linked_by: str | Promise = ""
+
+    @property
+    def label(self) -> str:
+        return self.model._meta.label
+
+
+@dataclass(frozen=True)
+class NotPersonal:
+    model: type[models.Model]
+    reason: str | Promise
+
+    @property
+    def label(self) -> str:
+        return self.model._meta.label
+
+
+@dataclass
+class Register:
+    entries: dict[str, Entry] = field(default_factory=dict)
+    not_personal: dict[str, NotPersonal] = field(default_factory=dict)
+
+    def declare(self, entry: Entry) -> None:
+        self._refuse_twice(entry.label)
+        self.entries[entry.label] = entry
+
+    def declare_not_personal(
+        self, models_: Iterable[type[models.Model]], reason: str | Promise
+    ) -> None:
+        for model in models_:
+            declaration = NotPersonal(model=model, reason=reason)
+            self._refuse_twice(declaration.label)
+            self.not_personal[declaration.label] = declaration
+
+    def covers(self, model: type[models.Model]) -> bool:
+        label = model._meta.label
+        return label in self.entries or label in self.not_personal
+
+    def _refuse_twice(self, label: str) -> None:
+        if label in self.entries or label in self.not_personal:
+            raise ValueError(f"{label} is declared twice in the personal-data register.")
+
+
+register = Register()
