@@ -54,12 +54,11 @@ def with_totp() -> Callable[[Any], str]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(django_db_setup: Any, django_db_blocker: Any) -> None:
+def _fresh_cache() -> None:
     """Rate limits and lock-outs live in the cache: each test starts with none.
 
     With REDIS_URL set this empties that Redis database: give the tests one of their own.
     """
     from django.core.cache import cache
 
-    with django_db_blocker.unblock():
-        cache.clear()
+    cache.clear()

@@ -10,3 +10,7 @@ os.environ.setdefault("LYCEUM_JOBS_IMMEDIATE", "true")
 from config.settings import *  # noqa: F403
 
 DEBUG = False
+
+if not REDIS_URL:  # noqa: F405
+    # Each test empties the cache (conftest.py); in memory that needs no database.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
