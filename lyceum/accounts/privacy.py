@@ -40,6 +40,7 @@ register.declare(
         legal_basis=LegalBasis.CONTRACT,
         retention=_FOR_THE_ACCOUNT,
         erasure=Erasure(action=ErasureAction.DELETE),
+        redacted={"password": _("a one-way hash of your password, which nobody can read back")},
     )
 )
 
@@ -60,6 +61,7 @@ register.declare(
         model=EmailConfirmation,
         subject="email_address__user",
         fields={"key": Category.SECURITY, "created": Category.SECURITY},
+        redacted={"key": _("the secret in the confirmation link")},
         purpose=_("Confirming that an email address is yours."),
         legal_basis=LegalBasis.CONTRACT,
         retention=Retention(
@@ -93,6 +95,7 @@ register.declare(
         model=SocialToken,
         subject="account__user",
         fields={"token": Category.SECURITY, "token_secret": Category.SECURITY},
+        redacted={"token": _("an access token"), "token_secret": _("an access token")},
         purpose=_("Not used: Lyceum does not keep identity providers' tokens."),
         legal_basis=LegalBasis.CONTRACT,
         retention=_FOR_THE_ACCOUNT,
@@ -111,6 +114,7 @@ register.declare(
             "last_used_at": Category.SECURITY,
         },
         purpose=_("Two-factor authentication and passkeys you set up."),
+        redacted={"data": _("the secret keys of your second factor, withheld for your safety")},
         legal_basis=LegalBasis.CONTRACT,
         retention=_FOR_THE_ACCOUNT,
         erasure=Erasure(action=ErasureAction.DELETE),

@@ -24,6 +24,7 @@ register.declare(
         subject=None,
         linked_by=_("the signed-in person's id inside the encoded session data"),
         fields={"session_data": Category.ACCOUNT, "expire_date": Category.ACCOUNT},
+        redacted={"session_data": _("the key that keeps you signed in")},
         purpose=_("Keeping you signed in."),
         legal_basis=LegalBasis.CONTRACT,
         retention=Retention(

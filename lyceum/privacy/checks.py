@@ -48,6 +48,9 @@ def _entry_problems(entry: Entry, reg: Register) -> list[str]:
     for name in (*entry.fields, *entry.not_personal):
         if name not in field_names:
             problems.append(f"{label}: declares '{name}', which the model does not have")
+    for name in entry.redacted:
+        if name not in entry.fields:
+            problems.append(f"{label}: redacts '{name}', which is not a declared field")
     covered = set(entry.fields) | set(entry.not_personal)
     if entry.subject:
         covered.add(entry.subject.split("__")[0])

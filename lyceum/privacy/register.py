@@ -91,6 +91,9 @@ class Entry:
     # Personal-looking fields that are not personal here, with the reason (e.g. a hash).
     not_personal: Mapping[str, str | Promise] = field(default_factory=dict)
     linked_by: str | Promise = ""
+    # Declared fields shown in an export only as this explanation, never as their value:
+    # secrets whose disclosure would let someone else into the account.
+    redacted: Mapping[str, str | Promise] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
