@@ -243,6 +243,9 @@ ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD = "website"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CHANGE_EMAIL = True
+# Changing the address or password asks for the password again, and the old address is told.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
@@ -377,8 +380,12 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if env.bool("LYCEUM_BEHIND_PROXY", default=False):
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a load balancer, `lyceum serve` takes the client's address and scheme from the
+# X-Forwarded-* headers of these proxies only, so rate limits and the audit log see the person.
+LYCEUM_BEHIND_PROXY = env.bool("LYCEUM_BEHIND_PROXY", default=False)
+LYCEUM_TRUSTED_PROXIES = env.list("LYCEUM_TRUSTED_PROXIES", default=["127.0.0.1"])
+if PRODUCTION and LYCEUM_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 _form_targets = [
     SELF,

@@ -1,9 +1,12 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 admin.site.site_header = settings.LYCEUM_SCHOOL["name"]
 admin.site.site_title = settings.LYCEUM_SCHOOL["name"]
+# Staff sign in like everyone else: allauth's lock-outs and second factor, never a bare password.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", include("lyceum.web.urls")),

@@ -38,8 +38,9 @@ PRODUCTION = {
 def test_help_lists_every_command(tmp_path):
     result = _run(["--help"], tmp_path)
     assert result.returncode == 0
-    for command in ("serve", "demo", "audit", "migrate", "createsuperuser", "run_huey"):
-        assert command in result.stdout
+    listed = {line.strip() for line in result.stdout.splitlines()}
+    for command in ("serve", "demo", "audit", "privacy", "migrate", "createsuperuser", "run_huey"):
+        assert command in listed
 
 
 def test_production_settings_pass_check_deploy(tmp_path):
@@ -117,3 +118,9 @@ def test_p14_production_sends_cookies_over_tls_only_with_hsts(tmp_path):
     result = _run(["shell", "-c", probe], tmp_path, **PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1].split() == ["True"] * 6
+
+
+def test_several_web_processes_are_refused_without_redis(tmp_path):
+    result = _run(["serve", "--workers", "2", "--no-jobs"], tmp_path)
+    assert result.returncode != 0
+    assert "REDIS_URL" in result.stderr

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import translation
 
@@ -28,7 +31,27 @@ def kept_claims(extra_data: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
+@dataclass(frozen=True)
+class SchoolSite:
+    """What allauth's email templates call the site: the school, at the address in use."""
+
+    name: str
+    domain: str
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Mail speaks the person's language (their profile's, or the page's for a stranger)
+        and signs as the school."""
+        user = context.get("user") or User.objects.filter(email__iexact=email).first()
+        language = getattr(user, "language", None) or translation.get_language()
+        request = allauth_context.request
+        site = SchoolSite(
+            name=settings.LYCEUM_SCHOOL["name"], domain=request.get_host() if request else ""
+        )
+        with translation.override(language):
+            super().send_mail(template_prefix, email, {**context, "current_site": site})
+
     def save_user(self, request: HttpRequest, user: User, form: Any, commit: bool = True) -> User:
         user.name = form.cleaned_data["name"].strip()
         user.language = translation.get_language() or user.language

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
@@ -37,6 +40,13 @@ class UserAdminForm(forms.ModelForm):
             self.fields["roles"].initial = [r.value for r in user_platform_roles(self.instance)]
 
 
+# allauth's own back-office pages would let staff change addresses and see second-factor
+# secrets with no audit event; accounts are managed through the page below and services.
+for _model in (EmailAddress, Authenticator, SocialAccount, SocialToken, SocialApp):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
 @admin.register(User)
 class UserAdmin(admin.ModelAdmin):
     """Staff see accounts through here; every record they open is audit-logged (P15)."""
@@ -60,23 +70,51 @@ class UserAdmin(admin.ModelAdmin):
         "last_login",
     ]
 
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        if response.status_code == 200:
+            audit_record(
+                action="staff.listed",
+                actor=request.user,
+                changed_fields=["search"] if request.GET.get("q") else [],
+            )
+        return response
+
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
     ) -> HttpResponse:
-        if request.method == "GET" and object_id.isdigit():
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200 and object_id.isdigit():
             audit_record(action="staff.viewed", actor=request.user, subject=int(object_id))
-        return super().change_view(request, object_id, form_url, extra_context)
+        return response
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):  # type: ignore[no-untyped-def]
+        form = super().get_form(request, obj, change, **kwargs)
+        if request.user.is_superuser:
+            return form
+
+        class InstructorRoleOnlyForm(form):  # type: ignore[valid-type,misc]
+            """Only a superuser hands out back-office roles."""
+
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                roles = cast(forms.MultipleChoiceField, self.fields["roles"])
+                roles.choices = [(Role.INSTRUCTOR.value, Role.INSTRUCTOR.label)]
+
+        return InstructorRoleOnlyForm
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         # The form has already copied its values onto obj; the services compare with the
         # stored row so that the audit log names exactly what changed.
         stored = User.objects.get(pk=obj.pk)
-        user_profile_update(actor=cast(User, request.user), user=stored, data=form.cleaned_data)
-        user_roles_set(
-            actor=cast(User, request.user),
-            user=stored,
-            roles={Role(r) for r in form.cleaned_data["roles"]},
-        )
+        actor = cast(User, request.user)
+        user_profile_update(actor=actor, user=stored, data=form.cleaned_data)
+        roles = {Role(r) for r in form.cleaned_data["roles"]}
+        if not actor.is_superuser:
+            roles = (roles & {Role.INSTRUCTOR}) | (
+                user_platform_roles(stored) - {Role.INSTRUCTOR, Role.LEARNER}
+            )
+        user_roles_set(actor=actor, user=stored, roles=roles)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

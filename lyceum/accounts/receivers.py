@@ -6,6 +6,7 @@ from typing import Any
 
 from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
+from allauth.socialaccount import signals as social_signals
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import transaction
@@ -63,6 +64,28 @@ def _password_changed(sender: Any, request: Any, user: Any, **kwargs: Any) -> No
 def _email_confirmed(sender: Any, request: Any, email_address: Any, **kwargs: Any) -> None:
     user = email_address.user
     audit_record(action="email.confirmed", actor=user, target=user, subject=user)
+
+
+@receiver(account_signals.email_added)
+def _email_added(sender: Any, request: Any, user: Any, email_address: Any, **kwargs: Any) -> None:
+    audit_record(action="email.added", actor=user, target=user, subject=user)
+
+
+@receiver(account_signals.email_removed)
+def _email_removed(sender: Any, request: Any, user: Any, email_address: Any, **kw: Any) -> None:
+    audit_record(action="email.removed", actor=user, target=user, subject=user)
+
+
+@receiver(social_signals.social_account_added)
+def _social_added(sender: Any, request: Any, sociallogin: Any, **kwargs: Any) -> None:
+    user = sociallogin.user
+    audit_record(action=f"social.added.{sociallogin.account.provider}", actor=user, subject=user)
+
+
+@receiver(social_signals.social_account_removed)
+def _social_removed(sender: Any, request: Any, socialaccount: Any, **kwargs: Any) -> None:
+    user = socialaccount.user
+    audit_record(action=f"social.removed.{socialaccount.provider}", actor=user, subject=user)
 
 
 @receiver(account_signals.email_changed)

@@ -13,6 +13,7 @@ from lyceum.accounts.http import AuthenticatedRequest
 from lyceum.accounts.models import User
 from lyceum.accounts.selectors import user_has_second_factor, user_platform_roles
 from lyceum.accounts.services import user_profile_update
+from lyceum.core.language import remember_language
 
 
 @login_required
@@ -30,9 +31,7 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
         )
         response = redirect("accounts:profile")
         if "language" in changed:
-            response.set_cookie(
-                "lyceum_language", form.cleaned_data["language"], samesite="Lax", httponly=True
-            )
+            remember_language(response, form.cleaned_data["language"])
         return response
     return render(
         request,

@@ -2,18 +2,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from lyceum.core.request_context import RequestOrigin, reset_origin, set_origin
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client's address; X-Forwarded-For is believed only behind a configured proxy."""
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()
+    """The client's address. Behind a load balancer the server has already taken it from
+    X-Forwarded-For of trusted proxies only (``lyceum serve``), as allauth's rate limits do."""
     return request.META.get("REMOTE_ADDR", "")
 
 

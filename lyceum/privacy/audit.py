@@ -49,6 +49,24 @@ def _id_of(obj: Any) -> int | None:
     return getattr(obj, "pk", None)
 
 
+def _rebuild_head() -> AuditHead:
+    """The head is gone (a flushed or hand-edited database): continue the chain from its
+    last event, and say so in the chain itself, so `audit verify` can still tell."""
+    last = AuditEvent.objects.order_by("-id").first()
+    head, created = AuditHead.objects.get_or_create(
+        id=1,
+        defaults={
+            "last_id": last.id if last else 0,
+            "last_hash": last.hash if last else GENESIS,
+            "count": AuditEvent.objects.count(),
+        },
+    )
+    head = AuditHead.objects.select_for_update().get(id=1)
+    if created and last is not None:
+        _append(head, action="audit.head_rebuilt")
+    return head
+
+
 def audit_record(
     *,
     action: str,
@@ -61,32 +79,51 @@ def audit_record(
 
     ``changed_fields`` holds field names only, never values.
     """
-    origin = current_origin()
     with transaction.atomic():
-        # get_or_create: a flushed database (tests, a fresh restore) starts a new chain.
-        head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
-        salt = secrets.token_hex(16) if (origin.ip or origin.user_agent) else ""
-        event = AuditEvent(
-            id=head.last_id + 1,
-            created_at=timezone.now(),
-            actor_id=_id_of(actor),
+        head = AuditHead.objects.select_for_update().filter(id=1).first() or _rebuild_head()
+        return _append(
+            head,
             action=action,
-            target_type=target._meta.label_lower if target is not None else "",
-            target_id=str(target.pk) if target is not None else "",
-            subject_id=_id_of(subject),
-            changed_fields=sorted(set(changed_fields)),
-            ip=origin.ip or None,
-            user_agent=origin.user_agent,
-            origin_salt=salt,
-            origin_digest=_origin_digest(salt, origin.ip, origin.user_agent) if salt else "",
-            prev_hash=head.last_hash,
+            actor=actor,
+            target=target,
+            subject=subject,
+            changed_fields=changed_fields,
         )
-        event.hash = _event_hash(head.last_hash, event)
-        event.save(force_insert=True)
-        head.last_id = event.id
-        head.last_hash = event.hash
-        head.count += 1
-        head.save(update_fields=["last_id", "last_hash", "count"])
+
+
+def _append(
+    head: AuditHead,
+    *,
+    action: str,
+    actor: Any = None,
+    target: models.Model | None = None,
+    subject: Any = None,
+    changed_fields: Iterable[str] = (),
+) -> AuditEvent:
+    """Write the next event after the locked ``head`` and move the head to it."""
+    origin = current_origin()
+    salt = secrets.token_hex(16) if (origin.ip or origin.user_agent) else ""
+    event = AuditEvent(
+        id=head.last_id + 1,
+        created_at=timezone.now(),
+        actor_id=_id_of(actor),
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        subject_id=_id_of(subject),
+        changed_fields=sorted(set(changed_fields)),
+        ip=origin.ip or None,
+        user_agent=origin.user_agent,
+        origin_salt=salt,
+        origin_digest=_origin_digest(salt, origin.ip, origin.user_agent) if salt else "",
+        prev_hash=head.last_hash,
+    )
+    event.hash = _event_hash(head.last_hash, event)
+    event.save(force_insert=True)
+    head.last_id = event.id
+    head.last_hash = event.hash
+    head.count += 1
+    head.save(update_fields=["last_id", "last_hash", "count"])
     return event
 
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from lyceum.accounts.models import User
 from lyceum.accounts.services import user_profile_update
+from lyceum.core.language import remember_language
 
 
 def health(request: HttpRequest) -> HttpResponse:
@@ -57,12 +58,5 @@ def language_set(request: HttpRequest) -> HttpResponse:
     translation.activate(language)
     if isinstance(request.user, User):
         user_profile_update(actor=request.user, user=request.user, data={"language": language})
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=365 * 24 * 3600,
-        samesite="Lax",
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-    )
+    remember_language(response, language)
     return response

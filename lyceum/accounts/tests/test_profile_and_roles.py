@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import re
+
+from allauth.account.models import EmailAddress
+from django.core import mail
 from django.urls import reverse
 
-from lyceum.accounts.models import User
 from lyceum.accounts.services import user_roles_set
 from lyceum.core.roles import Role
 from lyceum.privacy.models import AuditEvent
@@ -123,13 +126,29 @@ def test_learner_cannot_open_the_back_office(client, make_user):
     assert "/admin/login/" in response.url
 
 
-def test_email_change_needs_the_new_address_verified(client, make_user):
+def test_email_change_needs_the_password_again_and_the_new_address_verified(
+    client, make_user, password
+):
     user = make_user(email="old@example.org")
     client.force_login(user)
+    # A session alone (a stolen one, say) cannot change the address.
+    response = client.post(reverse("account_email"), {"action_add": "", "email": "new@example.org"})
+    assert response.url.startswith(reverse("account_reauthenticate"))
+    assert not EmailAddress.objects.filter(email="new@example.org").exists()
+
+    client.post(reverse("account_reauthenticate"), {"password": password})
     client.post(reverse("account_email"), {"action_add": "", "email": "new@example.org"})
     user.refresh_from_db()
     # The old address stays in use until the new one is confirmed.
     assert user.email == "old@example.org"
-    new = user.emailaddress_set.get(email="new@example.org")
-    assert new.verified is False
-    assert User.objects.filter(email="new@example.org").count() == 0
+    assert EmailAddress.objects.get(email="new@example.org").verified is False
+    assert AuditEvent.objects.filter(action="email.added", subject_id=user.pk).exists()
+
+    key = re.search(r"/accounts/confirm-email/([^/\s]+)/", str(mail.outbox[-1].body))
+    assert key
+    assert mail.outbox[-1].to == ["new@example.org"]
+    client.post(reverse("account_confirm_email", args=[key.group(1)]))
+    user.refresh_from_db()
+    assert user.email == "new@example.org"
+    # The old address is told, so that a takeover does not go unnoticed.
+    assert any("old@example.org" in m.to for m in mail.outbox[1:])

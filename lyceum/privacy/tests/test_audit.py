@@ -103,3 +103,38 @@ def test_p16_rolled_back_change_leaves_no_event(db):
         raise RuntimeError
     assert not AuditEvent.objects.exists()
     assert audit_verify().ok
+
+
+def test_p16_a_lost_chain_head_is_rebuilt_and_the_rebuild_is_recorded(chain):
+    AuditHead.objects.all().delete()
+    audit_record(action="test.after")
+    actions = list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
+    assert actions[-2:] == ["audit.head_rebuilt", "test.after"]
+    assert audit_verify().ok
+
+
+def test_p16_concurrent_appends_keep_one_unbroken_chain(transactional_db):
+    import threading
+
+    from django.db import connection
+
+    errors: list[BaseException] = []
+
+    def append_many() -> None:
+        try:
+            for i in range(10):
+                audit_record(action=f"test.concurrent.{i}")
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=append_many) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    report = audit_verify()
+    assert report.ok, report.problems
+    assert report.checked == 40

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import ctypes
+import signal
 import subprocess
 import sys
 from typing import Any
@@ -7,7 +9,14 @@ from typing import Any
 import uvicorn
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+def _die_with_parent() -> None:
+    """In the worker: on Linux, the kernel stops it when `lyceum serve` ends, however it ends."""
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 class Command(BaseCommand):
@@ -25,6 +34,11 @@ class Command(BaseCommand):
             help="Do not start a job worker here (separate workers run 'lyceum run_huey').",
         )
         parser.add_argument(
+            "--no-migrate",
+            action="store_true",
+            help="Do not migrate first (at scale, run 'lyceum migrate' once per release).",
+        )
+        parser.add_argument(
             "--workers",
             type=int,
             default=1,
@@ -32,13 +46,21 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        call_command("migrate", interactive=False, verbosity=0)
-        call_command("createcachetable", verbosity=0)
+        if options["workers"] > 1 and not settings.REDIS_URL:
+            raise CommandError(
+                "Several web processes need REDIS_URL: without it, a live message sent by one "
+                "process never reaches people connected to another."
+            )
+        if not options["no_migrate"]:
+            call_command("migrate", interactive=False, verbosity=0)
+            call_command("createcachetable", verbosity=0)
         if settings.PRODUCTION:
             call_command("collectstatic", interactive=False, verbosity=0)
         worker = None
         if not options["no_jobs"]:
-            worker = subprocess.Popen([sys.executable, "-m", "lyceum.cli", "run_huey"])
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "lyceum.cli", "run_huey"], preexec_fn=_die_with_parent
+            )
         self.stdout.write(f"Lyceum is serving on http://{options['host']}:{options['port']}/")
         try:
             uvicorn.run(
@@ -47,7 +69,8 @@ class Command(BaseCommand):
                 port=options["port"],
                 workers=options["workers"],
                 lifespan="off",
-                proxy_headers=bool(getattr(settings, "SECURE_PROXY_SSL_HEADER", None)),
+                proxy_headers=settings.LYCEUM_BEHIND_PROXY,
+                forwarded_allow_ips=settings.LYCEUM_TRUSTED_PROXIES,
                 log_level="warning" if not settings.DEBUG else "info",
             )
         finally:
