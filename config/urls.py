@@ -11,6 +11,7 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 urlpatterns = [
     path("", include("lyceum.web.urls")),
     path("account/", include("lyceum.accounts.urls")),
+    path("account/data/", include("lyceum.privacy.urls")),
     path("accounts/", include("allauth.urls")),
     path("organisations/", include("lyceum.orgs.urls")),
     path("admin/", admin.site.urls),

@@ -9,6 +9,9 @@ three together, which the chain allows, and nothing else can be changed unseen.
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -50,3 +53,30 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain at event {self.last_id}"
+
+
+class DataExport(models.Model):
+    """A person's copy of their data (P41): built by a job, downloadable for 7 days."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    archive = models.FileField(upload_to="private/exports/", blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("copy of your data")
+        verbose_name_plural = _("copies of your data")
+
+    def __str__(self) -> str:
+        return f"export {self.public_id}"

@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.utils.translation import gettext_lazy as _
 
-from lyceum.privacy.models import AuditEvent, AuditHead
+from lyceum.privacy.models import AuditEvent, AuditHead, DataExport
 from lyceum.privacy.register import (
     Category,
     Entry,
@@ -46,6 +46,26 @@ register.declare(
             action=ErasureAction.ANONYMISE,
             replacements={"ip": None, "user_agent": "", "origin_salt": ""},
         ),
+    )
+)
+
+register.declare(
+    Entry(
+        model=DataExport,
+        subject="user",
+        fields={
+            "archive": Category.ACCOUNT,
+            "status": Category.ACCOUNT,
+            "requested_at": Category.ACCOUNT,
+            "expires_at": Category.ACCOUNT,
+        },
+        redacted={"archive": _("the archive itself, which is this copy")},
+        purpose=_("The copies of your data you asked for."),
+        legal_basis=LegalBasis.LEGAL_OBLIGATION,
+        retention=Retention(
+            period=timedelta(0), anchor_field="expires_at", description=_("seven days")
+        ),
+        erasure=Erasure(action=ErasureAction.DELETE),
     )
 )
 
