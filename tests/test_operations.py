@@ -19,8 +19,8 @@ LYCEUM = [sys.executable, "-m", "lyceum.cli"]
 
 def _run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("LYCEUM_", "DJANGO_"))}
-    base.pop("DATABASE_URL", None)
-    base.pop("SECRET_KEY", None)
+    for name in ("DATABASE_URL", "REDIS_URL", "EMAIL_URL", "SECRET_KEY"):
+        base.pop(name, None)  # each test states the environment it runs the command in
     base.update({"LYCEUM_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings"})
     base.update(env)
     return subprocess.run(
