@@ -239,7 +239,7 @@ SOCIALACCOUNT_ADAPTER = "lyceum.accounts.adapters.SocialAccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
-ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD = "website"
+ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD = "website"  # lyceum.core.forms.HONEYPOT_FIELD
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CHANGE_EMAIL = True
@@ -261,6 +261,7 @@ ACCOUNT_RATE_LIMITS = {
 }
 ACCOUNT_FORMS = {
     "signup": "lyceum.accounts.forms.SignupForm",
+    "reset_password": "lyceum.accounts.forms.ResetPasswordForm",
 }
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]

@@ -86,3 +86,16 @@ def test_p11_sign_in_with_totp_asks_for_the_code(client, make_user, password, wi
     assert AuditEvent.objects.filter(action="mfa.failed", subject_id=user.pk).exists()
     client.post(reverse("mfa_authenticate"), {"code": _totp(secret)})
     assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_p13_password_reset_form_has_a_honeypot_that_turns_bots_away(client, make_user):
+    make_user(email="forgot@example.org")
+    page = client.get(reverse("account_reset_password")).content.decode()
+    assert 'name="website"' in page
+    assert 'aria-hidden="true"' in page
+    response = client.post(
+        reverse("account_reset_password"),
+        {"email": "forgot@example.org", "website": "http://spam.example"},
+    )
+    assert response.status_code == 302  # the bot sees the usual answer
+    assert mail.outbox == []
