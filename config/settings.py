@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from cryptography.fernet import Fernet
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -48,7 +50,12 @@ def _secret_key() -> str:
     if key:
         return key
     # A development install keeps its own random key so sessions survive restarts.
-    key_file = VAR_DIR / "dev-secret-key"
+    return _dev_secret("dev-secret-key", lambda: "dev-" + secrets.token_urlsafe(48))
+
+
+def _dev_secret(name: str, make: Callable[[], str]) -> str:
+    """A development secret kept in ``var/`` (made once; never used in production)."""
+    key_file = VAR_DIR / name
     try:
         # O_EXCL: processes starting together on a fresh folder agree on one key.
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -56,7 +63,7 @@ def _secret_key() -> str:
         pass
     else:
         with os.fdopen(fd, "w") as f:
-            f.write("dev-" + secrets.token_urlsafe(48))
+            f.write(make())
     for _attempt in range(50):
         if key := key_file.read_text().strip():
             return key
@@ -88,7 +95,6 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
-    "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
@@ -366,7 +372,29 @@ else:
 # Every message leaves through the job queue, after the transaction that caused it commits.
 EMAIL_BACKEND = "lyceum.core.mail.QueuedBackend"
 
+# The privacy engine
+# Field encryption (P14): Fernet keys, newest first; older keys still decrypt, so a key is
+# rotated by putting a new one in front and running `lyceum privacy rekey`.
+LYCEUM_FIELD_KEYS = env.list("LYCEUM_FIELD_KEYS", default=[])
+# Backups (P51) are encrypted with this Fernet key, kept apart from the backups themselves.
+LYCEUM_BACKUP_KEY = env.str("LYCEUM_BACKUP_KEY", default="")
+if PRODUCTION and not (LYCEUM_FIELD_KEYS and LYCEUM_BACKUP_KEY):
+    raise ImproperlyConfigured(
+        "Production needs LYCEUM_FIELD_KEYS and LYCEUM_BACKUP_KEY "
+        "(make each with: lyceum privacy newkey)."
+    )
+if not LYCEUM_FIELD_KEYS:
+    LYCEUM_FIELD_KEYS = [_dev_secret("dev-field-key", lambda: Fernet.generate_key().decode())]
+if not LYCEUM_BACKUP_KEY:
+    LYCEUM_BACKUP_KEY = _dev_secret("dev-backup-key", lambda: Fernet.generate_key().decode())
+# Erasure (P43): how long a deleted account can still be restored by its owner.
+LYCEUM_ERASURE_GRACE_DAYS = env.int("LYCEUM_ERASURE_GRACE_DAYS", default=30)
+if not 0 <= LYCEUM_ERASURE_GRACE_DAYS <= 183:
+    raise ImproperlyConfigured("LYCEUM_ERASURE_GRACE_DAYS must be between 0 and 183 (6 months).")
+
 # Security
+# Sessions carry the signed-in person's id in a column, so they can be revoked at once.
+SESSION_ENGINE = "lyceum.accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = PRODUCTION

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.management import call_command
 
 from lyceum.accounts.models import User
@@ -19,7 +20,14 @@ LYCEUM = [sys.executable, "-m", "lyceum.cli"]
 
 def _run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("LYCEUM_", "DJANGO_"))}
-    for name in ("DATABASE_URL", "REDIS_URL", "EMAIL_URL", "SECRET_KEY"):
+    for name in (
+        "DATABASE_URL",
+        "REDIS_URL",
+        "EMAIL_URL",
+        "SECRET_KEY",
+        "LYCEUM_FIELD_KEYS",
+        "LYCEUM_BACKUP_KEY",
+    ):
         base.pop(name, None)  # each test states the environment it runs the command in
     base.update({"LYCEUM_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings"})
     base.update(env)
@@ -32,6 +40,8 @@ PRODUCTION = {
     "LYCEUM_ENV": "production",
     "SECRET_KEY": secrets.token_urlsafe(64),
     "ALLOWED_HOSTS": "school.example",
+    "LYCEUM_FIELD_KEYS": Fernet.generate_key().decode(),
+    "LYCEUM_BACKUP_KEY": Fernet.generate_key().decode(),
 }
 
 
@@ -57,6 +67,14 @@ def test_production_refuses_to_start_with_a_development_secret(tmp_path, secret_
     result = _run(["check"], tmp_path, **{**PRODUCTION, "SECRET_KEY": secret_key})
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("missing", ["LYCEUM_FIELD_KEYS", "LYCEUM_BACKUP_KEY"])
+def test_p14_p51_production_refuses_to_start_without_encryption_keys(tmp_path, missing):
+    result = _run(["check"], tmp_path, **{**PRODUCTION, missing: ""})
+    assert result.returncode != 0
+    assert missing in result.stderr
+    assert not (tmp_path / "dev-field-key").exists()
 
 
 def test_production_needs_allowed_hosts(tmp_path):

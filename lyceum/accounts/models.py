@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -96,7 +97,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def shown_name(self) -> str:
-        """The name other people see."""
+        """The name other people see; none once the account is being deleted (P43)."""
+        if not self.is_active:
+            return str(_("Former member"))
         return self.display_name or self.name or self.email.split("@")[0]
 
     def get_full_name(self) -> str:
@@ -104,3 +107,25 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.shown_name
+
+
+class UserSession(AbstractBaseSession):
+    """A browser session, indexed by its person so erasure can revoke it at once (P43)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sessions",
+    )
+
+    class Meta:
+        verbose_name = _("sign-in session")
+        verbose_name_plural = _("sign-in sessions")
+
+    @classmethod
+    def get_session_store_class(cls) -> type[Any]:
+        from lyceum.accounts.sessions import SessionStore
+
+        return SessionStore

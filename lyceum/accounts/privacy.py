@@ -7,7 +7,7 @@ from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.utils.translation import gettext_lazy as _
 
-from lyceum.accounts.models import User
+from lyceum.accounts.models import User, UserSession
 from lyceum.privacy.register import (
     Category,
     Entry,
@@ -122,3 +122,21 @@ register.declare(
 )
 
 register.declare_not_personal([SocialApp], _("the school's configuration of an identity provider"))
+
+register.declare(
+    Entry(
+        model=UserSession,
+        subject="user",
+        fields={"session_data": Category.ACCOUNT, "expire_date": Category.ACCOUNT},
+        not_personal={"session_key": _("a random key, withheld")},
+        redacted={"session_data": _("the key that keeps you signed in")},
+        purpose=_("Keeping you signed in."),
+        legal_basis=LegalBasis.CONTRACT,
+        retention=Retention(
+            period=timedelta(0),
+            anchor_field="expire_date",
+            description=_("until the session expires (two weeks at most)"),
+        ),
+        erasure=Erasure(action=ErasureAction.DELETE),
+    )
+)

@@ -13,13 +13,19 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
+from lyceum import privacy
+from lyceum.accounts.models import UserSession
 from lyceum.core.notify import send_to_user
 from lyceum.privacy.audit import audit_record
+from lyceum.privacy.register import Purpose
+from lyceum.privacy.signals import account_suspended
 
 
 @receiver(user_logged_in)
 def _signed_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     audit_record(action="signin", actor=user, target=user, subject=user)
+    if not privacy.allows(user, Purpose.SECURITY):
+        return  # restricted (P44): the alert would use their data
     # Pages the person has open elsewhere learn at once that someone signed in.
     transaction.on_commit(
         lambda: send_to_user(
@@ -117,3 +123,9 @@ def _mfa_reset(sender: Any, request: Any, user: Any, authenticator: Any, **kwarg
 @receiver(mfa_signals.authentication_failed)
 def _mfa_failed(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     audit_record(action="mfa.failed", subject=user)
+
+
+@receiver(account_suspended)
+def _sign_out_everywhere(sender: Any, user: Any, **kwargs: Any) -> None:
+    """An account being deleted is out of use at once: every session ends (P43)."""
+    UserSession.objects.filter(user=user).delete()

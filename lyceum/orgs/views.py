@@ -12,6 +12,8 @@ from lyceum.orgs.selectors import (
     organisation_list_for_user,
 )
 from lyceum.privacy.audit import audit_record
+from lyceum.privacy.limits import allowed as privacy_allowed
+from lyceum.privacy.register import Purpose
 
 
 @login_required
@@ -32,8 +34,14 @@ def members(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     if redirect_to_setup := second_factor_missing(request):
         return redirect_to_setup
     audit_record(action="organisation.members.viewed", actor=request.user, target=organisation)
+    memberships = list(member_list(organisation))
+    # A restricted member's data is used for nothing but storage (P44); an account being
+    # deleted is hidden from others at once (P43).
+    shown = privacy_allowed([m.user_id for m in memberships], Purpose.SERVICE)
+    for membership in memberships:
+        membership.shown = membership.user_id in shown and membership.user.is_active  # type: ignore[attr-defined]
     return render(
         request,
         "orgs/members.html",
-        {"organisation": organisation, "memberships": member_list(organisation)},
+        {"organisation": organisation, "memberships": memberships},
     )

@@ -79,6 +79,17 @@ def _entry_problems(entry: Entry, reg: Register) -> list[str]:
                 problems.append(f"{label}: anonymises '{name}', which the model does not have")
     if erasure.action == ErasureAction.HOLD and not (erasure.reason and erasure.hold_for):
         problems.append(f"{label}: a legal hold needs a reason and a duration")
+    if erasure.action != ErasureAction.DELETE and entry.subject and entry.subject != "pk":
+        link = model._meta.get_field(entry.subject.split("__")[0])
+        remote = getattr(link, "remote_field", None)
+        if remote is not None and remote.on_delete is models.CASCADE:
+            problems.append(
+                f"{label}: rows that erasure keeps or anonymises would be deleted with their "
+                f"person ('{link.name}' cascades); use on_delete=SET_NULL"
+            )
+    for name in entry.retention.anonymise:
+        if name not in field_names:
+            problems.append(f"{label}: retention anonymises '{name}', which the model lacks")
     for recipient in entry.recipients:
         for name in recipient.fields:
             if name not in entry.fields:

@@ -13,7 +13,10 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from lyceum.core.fields import EncryptedTextField
 
 
 class AuditEvent(models.Model):
@@ -80,3 +83,181 @@ class DataExport(models.Model):
 
     def __str__(self) -> str:
         return f"export {self.public_id}"
+
+
+class RightsRequest(models.Model):
+    """A person's request to use a right (GDPR Arts. 15-21), with its state and outcome.
+
+    Self-service requests by signed-in people go straight through; the others wait for staff.
+    """
+
+    class Kind(models.TextChoices):
+        ACCESS = "access", _("Access to your data")
+        RECTIFICATION = "rectification", _("Correction of your data")
+        ERASURE = "erasure", _("Deletion of your account")
+        RESTRICTION = "restriction", _("Restriction of processing")
+        OBJECTION = "objection", _("Objection to processing")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        VERIFIED = "verified", _("Identity verified")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        REFUSED = "refused", _("Refused")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    OPEN = (Status.RECEIVED, Status.VERIFIED, Status.IN_PROGRESS)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED
+    )
+    # Kept (without the person) after an erasure, as the record that it was done.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="rights_requests",
+    )
+    details = EncryptedTextField(_("what should change"), blank=True)
+    outcome = EncryptedTextField(_("answer"), blank=True)
+    created_at = models.DateTimeField(_("received"), default=timezone.now)
+    due_at = models.DateTimeField(_("due"), db_index=True)
+    scheduled_for = models.DateTimeField(_("carried out on"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("handled by"),
+    )
+    # The erasure report: entries, counts, reasons and dates; never the data itself.
+    report = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("rights request")
+        verbose_name_plural = _("rights requests")
+        indexes = [models.Index(fields=["kind", "status", "scheduled_for"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class ProcessingLimit(models.Model):
+    """A restriction of all processing (Art. 18) or an objection to one purpose (Art. 21).
+
+    Active while ``lifted_at`` is empty; lifted rows stay as the history."""
+
+    class Kind(models.TextChoices):
+        RESTRICTION = "restriction", _("Restriction")
+        OBJECTION = "objection", _("Objection")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="processing_limits"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    purpose = models.CharField(_("purpose"), max_length=20, blank=True)
+    reason = EncryptedTextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("since"), default=timezone.now)
+    lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("restriction or objection")
+        verbose_name_plural = _("restrictions and objections")
+        indexes = [models.Index(fields=["user", "lifted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.purpose}".strip()
+
+
+class LegalHold(models.Model):
+    """A row kept after its person's erasure because the law requires it (P19).
+
+    Names the row by model and key only; the retention sweep erases the row when the hold
+    ends."""
+
+    entry = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=64)
+    until = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    request = models.ForeignKey(
+        RightsRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="holds"
+    )
+
+    class Meta:
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "object_id"], name="one_hold_per_row")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry} #{self.object_id} until {self.until:%Y-%m-%d}"
+
+
+class ErasureLedger(models.Model):
+    """One line per erased person, holding no personal data: a keyed digest of their account
+    number. A restored backup is checked against it, so an erased person never comes back
+    (P51)."""
+
+    subject_digest = models.CharField(max_length=64, unique=True)
+    erased_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("erasure ledger line")
+        verbose_name_plural = _("erasure ledger")
+
+    def __str__(self) -> str:
+        return f"erasure of {self.erased_at:%Y-%m-%d %H:%M}"
+
+
+class ProcessorNotice(models.Model):
+    """Telling a processor to erase what it holds about an erased person (P48)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CONFIRMED = "confirmed", _("Confirmed")
+        FAILED = "failed", _("Failed")
+
+    request = models.ForeignKey(RightsRequest, on_delete=models.CASCADE, related_name="notices")
+    processor = models.CharField(max_length=100)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("notice to a processor")
+        verbose_name_plural = _("notices to processors")
+
+    def __str__(self) -> str:
+        return f"{self.processor}: {self.status}"
+
+
+class RetentionRun(models.Model):
+    """One retention sweep (P49): what kind of data, how many rows, when; never contents."""
+
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    dry_run = models.BooleanField(default=False)
+    # [{"entry": "accounts.UserSession", "action": "deleted", "count": 12}, ...]
+    results = models.JSONField(default=list)
+    total = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+
+    def __str__(self) -> str:
+        return f"retention {self.started_at:%Y-%m-%d %H:%M}: {self.total}"

@@ -5,10 +5,20 @@ from datetime import timedelta
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.sessions.models import Session
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from lyceum.privacy.models import AuditEvent, AuditHead, DataExport
+from lyceum.privacy.models import (
+    AuditEvent,
+    AuditHead,
+    DataExport,
+    ErasureLedger,
+    LegalHold,
+    ProcessingLimit,
+    ProcessorNotice,
+    RetentionRun,
+    RightsRequest,
+)
 from lyceum.privacy.register import (
     Category,
     Entry,
@@ -23,6 +33,7 @@ register.declare(
     Entry(
         model=AuditEvent,
         subject="subject_id",
+        also=lambda user_id: Q(actor_id=user_id),
         fields={
             "actor_id": Category.SECURITY,
             "ip": Category.TECHNICAL,
@@ -40,7 +51,11 @@ register.declare(
         retention=Retention(
             period=timedelta(days=90),
             anchor_field="created_at",
-            description=_("IP address and browser: 90 days; the event itself: 6 years"),
+            description=_(
+                "IP address and browser: 90 days; the record of what happened, without them, "
+                "as long as the log must stay verifiable"
+            ),
+            anonymise={"ip": None, "user_agent": "", "origin_salt": ""},
         ),
         erasure=Erasure(
             action=ErasureAction.ANONYMISE,
@@ -73,26 +88,70 @@ register.declare_not_personal([AuditHead], _("the tip of the audit chain: a hash
 
 register.declare(
     Entry(
-        model=Session,
-        subject=None,
-        linked_by=_("the signed-in person's id inside the encoded session data"),
-        fields={"session_data": Category.ACCOUNT, "expire_date": Category.ACCOUNT},
-        redacted={"session_data": _("the key that keeps you signed in")},
-        purpose=_("Keeping you signed in."),
-        legal_basis=LegalBasis.CONTRACT,
+        model=RightsRequest,
+        subject="user",
+        fields={
+            "kind": Category.ACCOUNT,
+            "status": Category.ACCOUNT,
+            "details": Category.ACCOUNT,
+            "outcome": Category.ACCOUNT,
+            "created_at": Category.ACCOUNT,
+            "completed_at": Category.ACCOUNT,
+        },
+        not_personal={
+            "handled_by": _("the member of staff who answered"),
+            "report": _("what an erasure did: kinds of data, counts and dates"),
+        },
+        purpose=_("Answering the requests you make about your data, and showing that we did."),
+        legal_basis=LegalBasis.LEGAL_OBLIGATION,
         retention=Retention(
-            period=timedelta(0),
-            anchor_field="expire_date",
-            description=_("until the session expires (two weeks at most)"),
+            period=timedelta(days=3 * 365), anchor_field="created_at", description=_("three years")
         ),
+        erasure=Erasure(
+            action=ErasureAction.HOLD,
+            replacements={"details": "", "outcome": ""},
+            reason=_(
+                "We must be able to show that we answered your requests (GDPR Art. 5(2)). "
+                "What you wrote in them is erased; only their kind, status and dates stay."
+            ),
+            hold_for=timedelta(days=3 * 365),
+        ),
+    )
+)
+
+register.declare(
+    Entry(
+        model=ProcessingLimit,
+        subject="user",
+        fields={
+            "kind": Category.PREFERENCES,
+            "purpose": Category.PREFERENCES,
+            "reason": Category.PREFERENCES,
+            "created_at": Category.PREFERENCES,
+            "lifted_at": Category.PREFERENCES,
+        },
+        purpose=_("Respecting the restrictions and objections you asked for."),
+        legal_basis=LegalBasis.LEGAL_OBLIGATION,
+        retention=Retention(period=None, description=_("as long as you keep your account")),
         erasure=Erasure(action=ErasureAction.DELETE),
     )
+)
+
+register.declare_not_personal(
+    [ErasureLedger], _("keyed digests of erased account numbers, which identify nobody")
+)
+register.declare_not_personal(
+    [LegalHold, ProcessorNotice, RetentionRun],
+    _("the privacy engine's bookkeeping: kinds of data, counts, dates and row numbers"),
 )
 
 register.declare(
     Entry(
         model=LogEntry,
         subject="user",
+        also=lambda user_id: Q(
+            content_type__app_label="accounts", content_type__model="user", object_id=str(user_id)
+        ),
         fields={
             "object_repr": Category.IDENTITY,
             "change_message": Category.SECURITY,

@@ -9,9 +9,10 @@ is not declared.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.db import models
 from django.utils.functional import Promise
@@ -39,6 +40,25 @@ class LegalBasis(models.TextChoices):
     LEGITIMATE_INTERESTS = "legitimate_interests", _("Legitimate interests (GDPR Art. 6(1)(f))")
 
 
+class Purpose(models.TextChoices):
+    """What personal data is used for; ``privacy.allows(subject, purpose)`` answers per purpose."""
+
+    STORAGE = "storage", _("Storing the data")
+    LEGAL_CLAIMS = "legal_claims", _("Establishing, exercising or defending legal claims")
+    SERVICE = "service", _("Providing the courses and services you use")
+    SECURITY = "security", _("Security alerts and protecting accounts")
+    COMMUNICATION = "communication", _("Messages about your courses and account")
+    ANALYTICS = "analytics", _("Analytics: measuring how the site is used")
+    MARKETING = "marketing", _("Marketing: news and offers")
+    PROFILING = "profiling", _("Profiling: recommendations based on your activity")
+
+
+# Purposes resting on legitimate interests, to which a person may object (GDPR Art. 21).
+OBJECTABLE = (Purpose.ANALYTICS, Purpose.MARKETING, Purpose.PROFILING)
+# What restricted data may still be used for (GDPR Art. 18(2)).
+ALLOWED_WHEN_RESTRICTED = (Purpose.STORAGE, Purpose.LEGAL_CLAIMS)
+
+
 class ErasureAction(models.TextChoices):
     DELETE = "delete", _("Deleted")
     ANONYMISE = "anonymise", _("Anonymised")
@@ -53,6 +73,9 @@ class Retention:
     period: timedelta | None
     anchor_field: str | None = None
     description: str | Promise = ""
+    # Past the period, rows are deleted, or only these fields take these values (e.g. the IP
+    # address of an audit event, while the event itself stays).
+    anonymise: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -62,6 +85,10 @@ class Recipient:
     name: str
     fields: tuple[str, ...]
     purpose: str | Promise
+    # Called by a job after a person's erasure, with the values of ``fields`` the processor
+    # received (one dict per row); it must tell the processor to erase them (P48) and raise
+    # when the processor did not confirm, so the job retries.
+    erase: Callable[[list[dict[str, Any]]], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +118,9 @@ class Entry:
     # Personal-looking fields that are not personal here, with the reason (e.g. a hash).
     not_personal: Mapping[str, str | Promise] = field(default_factory=dict)
     linked_by: str | Promise = ""
+    # Rows about the person that ``subject`` does not reach (e.g. audit events where they
+    # acted, or back-office history about them): a filter for their user id.
+    also: Callable[[int], models.Q] | None = None
     # Declared fields shown in an export only as this explanation, never as their value:
     # secrets whose disclosure would let someone else into the account.
     redacted: Mapping[str, str | Promise] = field(default_factory=dict)
@@ -98,6 +128,23 @@ class Entry:
     @property
     def label(self) -> str:
         return self.model._meta.label
+
+    def rows_of(self, user_id: int) -> models.QuerySet[Any]:
+        """This entry's rows about one person."""
+        condition = models.Q(pk__in=[])
+        if self.subject is not None:
+            condition |= models.Q(**{self.subject: user_id})
+        if self.also is not None:
+            condition |= self.also(user_id)
+        return self.model._base_manager.filter(condition)
+
+    @property
+    def file_fields(self) -> list[str]:
+        return [
+            f.name
+            for f in self.model._meta.concrete_fields
+            if isinstance(f, models.FileField) and f.name in self.fields
+        ]
 
 
 @dataclass(frozen=True)

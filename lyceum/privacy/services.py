@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
+from django.conf import settings
+from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import transaction
@@ -12,10 +15,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from lyceum.privacy.audit import audit_record
+from lyceum.privacy.erasure import erase, plan, report_json
 from lyceum.privacy.export import archive_name, export_archive
-from lyceum.privacy.models import DataExport
+from lyceum.privacy.models import DataExport, ProcessingLimit, RightsRequest
+from lyceum.privacy.register import OBJECTABLE
+from lyceum.privacy.signals import account_suspended
 
 EXPORT_LIFETIME = timedelta(days=7)
 
@@ -64,14 +71,239 @@ def data_export_download(*, export: DataExport, user: Any) -> None:
     audit_record(action="privacy.export.downloaded", actor=user, target=export, subject=user)
 
 
-def data_exports_expire() -> int:
-    """Delete copies past their 7 days, files included; returns how many."""
-    expired = DataExport.objects.filter(expires_at__lt=timezone.now())
+# --- Erasure (P43) -------------------------------------------------------------------------
+
+CANCEL_SALT = "lyceum.privacy.erasure.keep"
+ANSWER_WITHIN = timedelta(days=30)  # GDPR Art. 12(3): one month
+
+
+def grace_period() -> timedelta:
+    return timedelta(days=settings.LYCEUM_ERASURE_GRACE_DAYS)
+
+
+def erasure_keep_token(request: RightsRequest) -> str:
+    return signing.dumps(str(request.public_id), salt=CANCEL_SALT)
+
+
+def erasure_from_keep_token(token: str) -> RightsRequest | None:
+    """The open erasure request a 'keep my account' link stands for, or None."""
+    try:
+        public_id = signing.loads(
+            token, salt=CANCEL_SALT, max_age=grace_period() + timedelta(days=1)
+        )
+    except signing.BadSignature:
+        return None
+    return RightsRequest.objects.filter(
+        public_id=public_id,
+        kind=RightsRequest.Kind.ERASURE,
+        status=RightsRequest.Status.IN_PROGRESS,
+    ).first()
+
+
+def _mail(user: Any, subject: str, template: str, context: dict[str, Any]) -> None:
+    """Queue a message to ``user`` in their language, after the transaction commits."""
+    email, language = user.email, getattr(user, "language", None) or "en"
+    with translation.override(language):
+        text_subject = _(subject)
+        body = render_to_string(
+            template, {"user": user, "school": settings.LYCEUM_SCHOOL, **context}
+        )
+    transaction.on_commit(lambda: send_mail(text_subject, body, None, [email]))
+
+
+@transaction.atomic
+def erasure_request(*, user: Any, actor: Any, base_url: str) -> RightsRequest:
+    """Delete an account (P43): out of use at once, erased when the grace period ends.
+
+    The person is emailed what will be erased and what kept, and a link that keeps the
+    account until then."""
+    existing = RightsRequest.objects.filter(
+        user=user, kind=RightsRequest.Kind.ERASURE, status=RightsRequest.Status.IN_PROGRESS
+    ).first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    request = RightsRequest.objects.create(
+        kind=RightsRequest.Kind.ERASURE,
+        status=RightsRequest.Status.IN_PROGRESS,
+        user=user,
+        created_at=now,
+        due_at=now + ANSWER_WITHIN,
+        scheduled_for=now + grace_period(),
+    )
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    account_suspended.send(sender=type(user), user=user)
+    with translation.override(getattr(user, "language", None) or "en"):
+        request.report = report_json(plan(user.pk), request, done=False)
+    request.save(update_fields=["report"])
+    audit_record(action="privacy.erasure.requested", actor=actor, target=request, subject=user)
+    if grace_period():
+        keep = base_url.rstrip("/") + reverse(
+            "privacy:erasure_keep", args=[erasure_keep_token(request)]
+        )
+        _mail(
+            user,
+            gettext_noop("Your account will be deleted"),
+            "privacy/erasure_scheduled_email.txt",
+            {"request": request, "report": request.report, "keep_link": keep},
+        )
+    else:
+        erasure_carry_out(request_id=request.pk)
+    return request
+
+
+@transaction.atomic
+def erasure_cancel(*, request: RightsRequest, actor: Any) -> RightsRequest:
+    """Keep the account after all (during the grace period), by its owner or by staff."""
+    request = RightsRequest.objects.select_for_update().select_related("user").get(pk=request.pk)
+    if request.status != RightsRequest.Status.IN_PROGRESS or request.user is None:
+        return request
+    user = request.user
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    request.status = RightsRequest.Status.WITHDRAWN
+    request.completed_at = timezone.now()
+    request.save(update_fields=["status", "completed_at"])
+    audit_record(action="privacy.erasure.withdrawn", actor=actor, target=request, subject=user)
+    _mail(
+        user,
+        gettext_noop("Your account will not be deleted"),
+        "privacy/erasure_withdrawn_email.txt",
+        {"request": request},
+    )
+    return request
+
+
+@transaction.atomic
+def erasure_carry_out(*, request_id: int) -> dict[str, Any]:
+    """Erase now; the person receives the erasure report. Returns the report."""
+    request = RightsRequest.objects.select_for_update().select_related("user").get(pk=request_id)
+    if request.status != RightsRequest.Status.IN_PROGRESS or request.user is None:
+        return request.report  # carried out already: jobs may be delivered twice
+    user = request.user
+    recipient = SimpleNamespace(email=user.email, name=user.name, language=user.language)
+    with translation.override(user.language or "en"):
+        items = erase(user.pk, request=request)
+        request.report = report_json(items, request, done=True)
+    request.user = None
+    request.status = RightsRequest.Status.DONE
+    request.completed_at = timezone.now()
+    request.save(update_fields=["user", "status", "completed_at", "report"])
+    _mail(
+        recipient,
+        gettext_noop("Your account has been deleted"),
+        "privacy/erasure_done_email.txt",
+        {"request": request, "report": request.report},
+    )
+    return request.report
+
+
+def erasures_due() -> int:
+    """Carry out every erasure whose grace period has ended; returns how many."""
+    due = RightsRequest.objects.filter(
+        kind=RightsRequest.Kind.ERASURE,
+        status=RightsRequest.Status.IN_PROGRESS,
+        scheduled_for__lte=timezone.now(),
+    ).values_list("pk", flat=True)
     count = 0
-    for export in expired.iterator():
-        with transaction.atomic():
-            if export.archive:
-                export.archive.delete(save=False)
-            export.delete()
-            count += 1
+    for pk in list(due):
+        erasure_carry_out(request_id=pk)
+        count += 1
     return count
+
+
+# --- Rectification (P42) -------------------------------------------------------------------
+
+
+@transaction.atomic
+def rectification_request(*, user: Any, details: str, base_url: str) -> RightsRequest:
+    """Ask staff to correct data the person cannot edit themselves."""
+    now = timezone.now()
+    request = RightsRequest.objects.create(
+        kind=RightsRequest.Kind.RECTIFICATION,
+        status=RightsRequest.Status.VERIFIED,  # signed in: identity is known
+        user=user,
+        details=details,
+        created_at=now,
+        due_at=now + ANSWER_WITHIN,
+    )
+    audit_record(action="privacy.rectification.requested", actor=user, target=request, subject=user)
+    staff_link = base_url.rstrip("/") + reverse(
+        "admin:privacy_rightsrequest_change", args=[request.pk]
+    )
+    staff = settings.LYCEUM_SCHOOL["dpo_email"]
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("A request to correct personal data is waiting")
+        body = render_to_string(
+            "privacy/rectification_staff_email.txt", {"request": request, "link": staff_link}
+        )
+    transaction.on_commit(lambda: send_mail(subject, body, None, [staff]))
+    _mail(
+        user,
+        gettext_noop("We have received your request"),
+        "privacy/request_received_email.txt",
+        {"request": request},
+    )
+    return request
+
+
+@transaction.atomic
+def rights_request_answer(
+    *, request: RightsRequest, actor: Any, status: str, outcome: str
+) -> RightsRequest:
+    """Staff close a request, done or refused, with the answer the person receives."""
+    if status not in (RightsRequest.Status.DONE, RightsRequest.Status.REFUSED):
+        raise ValueError("A request is answered as done or refused.")
+    request.status = status
+    request.outcome = outcome
+    request.handled_by = actor
+    request.completed_at = timezone.now()
+    request.save(update_fields=["status", "outcome", "handled_by", "completed_at"])
+    audit_record(
+        action=f"privacy.{request.kind}.{status}",
+        actor=actor,
+        target=request,
+        subject=request.user,
+        changed_fields=["status", "outcome"],
+    )
+    if request.user is not None:
+        _mail(
+            request.user,
+            gettext_noop("Your request has been answered"),
+            "privacy/request_answered_email.txt",
+            {"request": request},
+        )
+    return request
+
+
+# --- Restriction and objection (P44, P45) --------------------------------------------------
+
+
+@transaction.atomic
+def processing_limit_set(
+    *, user: Any, actor: Any, kind: str, on: bool, purpose: str = "", reason: str = ""
+) -> bool:
+    """Turn a restriction, or an objection to one purpose, on or off; returns whether
+    anything changed. Takes effect at once: ``privacy.allows`` reads these rows."""
+    if kind == ProcessingLimit.Kind.OBJECTION and purpose not in OBJECTABLE:
+        raise ValueError(f"{purpose!r} is not a purpose one can object to.")
+    if kind == ProcessingLimit.Kind.RESTRICTION:
+        purpose = ""
+    active = ProcessingLimit.objects.select_for_update().filter(
+        user=user, kind=kind, purpose=purpose, lifted_at=None
+    )
+    if on == active.exists():
+        return False
+    if on:
+        ProcessingLimit.objects.create(user=user, kind=kind, purpose=purpose, reason=reason)
+    else:
+        active.update(lifted_at=timezone.now())
+    audit_record(
+        action=f"privacy.{kind}.{'added' if on else 'lifted'}",
+        actor=actor,
+        target=user,
+        subject=user,
+        changed_fields=[purpose] if purpose else [],
+    )
+    return True

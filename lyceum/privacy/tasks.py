@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from typing import Any
 
-from lyceum.privacy import services
+from huey import crontab
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
+
+from lyceum.privacy import erasure, retention, services
+
+NOTICE_RETRIES = 8
 
 
 @db_task(retries=3, retry_delay=30)
@@ -13,6 +17,21 @@ def build_data_export(export_id: int, base_url: str) -> None:
     services.data_export_build(export_id=export_id, base_url=base_url)
 
 
-@db_periodic_task(crontab(minute="17"))
-def expire_data_exports() -> int:
-    return services.data_exports_expire()
+@db_task(retries=NOTICE_RETRIES, retry_delay=300, context=True)
+def notify_processor(notice_id: int, rows: list[dict[str, Any]], task: Any = None) -> None:
+    """Tell a processor to erase (P48); retried for about 40 minutes, then left failed for
+    staff to see in the back office."""
+    final = task is None or task.retries == 0 or HUEY.immediate
+    erasure.notify(notice_id, rows, final=final)
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def carry_out_due_erasures() -> int:
+    """Erasures whose grace period has ended (P43)."""
+    return services.erasures_due()
+
+
+@db_periodic_task(crontab(minute="7"))
+def retention_sweep() -> int:
+    """Every hour: delete or anonymise what is past its retention (P49, P50)."""
+    return retention.sweep().total

@@ -3,7 +3,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -11,11 +13,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from lyceum.privacy.models import DataExport
+from lyceum.privacy.erasure import plan
+from lyceum.privacy.forms import AccountDeletionForm, ProcessingLimitsForm, RectificationForm
+from lyceum.privacy.limits import active_limits
+from lyceum.privacy.models import DataExport, ProcessingLimit, RightsRequest
+from lyceum.privacy.register import OBJECTABLE, ErasureAction, Purpose
 from lyceum.privacy.services import (
     EXPORT_LIFETIME,
     data_export_download,
     data_export_request,
+    erasure_cancel,
+    erasure_from_keep_token,
+    erasure_request,
+    grace_period,
+    processing_limit_set,
+    rectification_request,
 )
 
 
@@ -38,7 +50,11 @@ def data(request: HttpRequest) -> HttpResponse:
         user=owner,
         requested_at__gte=timezone.now() - EXPORT_LIFETIME - timedelta(days=1),
     )
-    return render(request, "privacy/data.html", {"exports": exports, "now": timezone.now()})
+    return render(
+        request,
+        "privacy/data.html",
+        {"exports": exports, "now": timezone.now(), "grace": grace_period().days},
+    )
 
 
 @login_required
@@ -58,3 +74,103 @@ def data_download(request: HttpRequest, public_id: str) -> HttpResponseBase:
         filename=f"personal-data-{export.ready_at:%Y-%m-%d}.zip",
         content_type="application/zip",
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rectification(request: HttpRequest) -> HttpResponse:
+    """Correct data the profile page does not edit (P42): a request staff answer."""
+    owner: Any = request.user
+    form = RectificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        rectification_request(
+            user=owner,
+            details=form.cleaned_data["details"],
+            base_url=request.build_absolute_uri("/"),
+        )
+        messages.success(
+            request, _("We have received your request. We will answer within 30 days.")
+        )
+        return redirect("privacy:rectification")
+    requests = RightsRequest.objects.filter(user=owner, kind=RightsRequest.Kind.RECTIFICATION)
+    return render(request, "privacy/rectification.html", {"form": form, "requests": requests})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def limits(request: HttpRequest) -> HttpResponse:
+    """Restrict processing (P44) and object to legitimate-interest purposes (P45)."""
+    owner: Any = request.user
+    restricted, objected = active_limits(owner)
+    form = ProcessingLimitsForm(
+        request.POST or None, initial={"restrict": restricted, "objections": sorted(objected)}
+    )
+    if request.method == "POST" and form.is_valid():
+        changed = processing_limit_set(
+            user=owner,
+            actor=owner,
+            kind=ProcessingLimit.Kind.RESTRICTION,
+            on=form.cleaned_data["restrict"],
+        )
+        chosen = set(form.cleaned_data["objections"])
+        for purpose in OBJECTABLE:
+            changed |= processing_limit_set(
+                user=owner,
+                actor=owner,
+                kind=ProcessingLimit.Kind.OBJECTION,
+                purpose=purpose,
+                on=purpose in chosen,
+            )
+        if changed:
+            messages.success(request, _("Your choices are saved and apply from now on."))
+        return redirect("privacy:limits")
+    history = ProcessingLimit.objects.filter(user=owner)
+    return render(
+        request,
+        "privacy/limits.html",
+        {"form": form, "history": history, "purposes": dict(Purpose.choices)},
+    )
+
+
+@login_required
+@reauthentication_required
+@require_http_methods(["GET", "POST"])
+def erasure(request: HttpRequest) -> HttpResponse:
+    """Delete one's account (P43): what goes, what stays and why, then out of use at once."""
+    owner: Any = request.user
+    form = AccountDeletionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        rights_request = erasure_request(
+            user=owner, actor=owner, base_url=request.build_absolute_uri("/")
+        )
+        logout(request)
+        return render(
+            request,
+            "privacy/erasure_scheduled.html",
+            {"rights_request": rights_request, "grace": grace_period().days},
+        )
+    items = plan(owner.pk)
+    return render(
+        request,
+        "privacy/erasure.html",
+        {
+            "form": form,
+            "erased": [i for i in items if i.action != ErasureAction.HOLD],
+            "kept": [i for i in items if i.action == ErasureAction.HOLD],
+            "grace": grace_period().days,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def erasure_keep(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the email: keep the account during the grace period. A button, not the
+    GET, does it, so mail scanners that follow links change nothing."""
+    rights_request = erasure_from_keep_token(token)
+    if rights_request is None:
+        return render(request, "privacy/erasure_keep_invalid.html", status=404)
+    if request.method == "POST":
+        erasure_cancel(request=rights_request, actor=rights_request.user)
+        messages.success(request, _("Your account is kept. You can sign in again."))
+        return redirect("account_login")
+    return render(request, "privacy/erasure_keep.html", {"rights_request": rights_request})

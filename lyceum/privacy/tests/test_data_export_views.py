@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lyceum.privacy.models import AuditEvent, DataExport
-from lyceum.privacy.services import data_exports_expire
+from lyceum.privacy.retention import sweep
 
 
 @pytest.fixture
@@ -84,7 +84,9 @@ def test_p41_a_copy_expires_after_seven_days_and_its_file_is_deleted(
     assert "This copy has expired" in response.content.decode()
     stored = media / export.archive.name
     assert stored.exists()
-    assert data_exports_expire() == 1
+    with django_capture_on_commit_callbacks(execute=True):  # files go once rows are gone
+        run = sweep()
+    assert run.results == [{"entry": "privacy.DataExport", "action": "deleted", "count": 1}]
     assert not stored.exists()
     assert not DataExport.objects.exists()
 

@@ -1,18 +1,28 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from lyceum.core.fields import rekey
 from lyceum.privacy.checks import register_problems
 from lyceum.privacy.export import export_archive
 from lyceum.privacy.register import register
+from lyceum.privacy.retention import sweep
+from lyceum.privacy.services import erasure_carry_out, erasure_request
 
 
 class Command(BaseCommand):
-    help = "The privacy engine: 'check' the register (P01), 'export' a person's data (P41)."
+    help = (
+        "The privacy engine: 'check' the register (P01), 'export' a person's data (P41), "
+        "'erase' a person (P43), run a 'retention' sweep (P49), 'rekey' encrypted fields and "
+        "make a 'newkey' (P14)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -22,12 +32,31 @@ class Command(BaseCommand):
         export = sub.add_parser("export", help="Write the archive a person downloads.")
         export.add_argument("email")
         export.add_argument("--out", required=True, type=Path, help="FILE.zip")
+        erase = sub.add_parser(
+            "erase",
+            help="Delete a person's account: out of use at once, erased after the grace period "
+            "(or --now). Prints the erasure report as JSON.",
+        )
+        erase.add_argument("email")
+        erase.add_argument("--now", action="store_true", help="skip the grace period")
+        retention = sub.add_parser("retention", help="One retention sweep now; prints what it did.")
+        retention.add_argument("--dry-run", action="store_true", help="count, change nothing")
+        sub.add_parser("rekey", help="Re-encrypt every encrypted field under the newest key.")
+        sub.add_parser("newkey", help="Print a new random key for LYCEUM_FIELD_KEYS/BACKUP_KEY.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "check":
             self.check_register()
         elif options["action"] == "export":
             self.export(options["email"], options["out"])
+        elif options["action"] == "erase":
+            self.erase(options["email"], now=options["now"])
+        elif options["action"] == "retention":
+            self.retention(dry_run=options["dry_run"])
+        elif options["action"] == "rekey":
+            self.stdout.write(f"Re-encrypted {rekey()} row(s) under the newest key.")
+        elif options["action"] == "newkey":
+            self.stdout.write(Fernet.generate_key().decode())
 
     def check_register(self) -> None:
         problems = register_problems()
@@ -48,3 +77,29 @@ class Command(BaseCommand):
             raise CommandError(f"No account has the email address {email}.")
         out.write_bytes(export_archive(user=user, actor=None))
         self.stdout.write(f"Wrote {out}")
+
+    def erase(self, email: str, *, now: bool) -> None:
+        user = get_user_model()._base_manager.filter(email__iexact=email).first()
+        if user is None:
+            raise CommandError(f"No account has the email address {email}.")
+        base_url = f"https://{settings.ALLOWED_HOSTS[0]}/" if settings.ALLOWED_HOSTS else "/"
+        request = erasure_request(user=user, actor=None, base_url=base_url)
+        report = request.report
+        if now:
+            report = erasure_carry_out(request_id=request.pk)
+        self.stdout.write(json.dumps(report, indent=2, ensure_ascii=False))
+
+    def retention(self, *, dry_run: bool) -> None:
+        run = sweep(dry_run=dry_run)
+        self.stdout.write(
+            json.dumps(
+                {
+                    "dry_run": run.dry_run,
+                    "started_at": run.started_at.isoformat(),
+                    "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+                    "total": run.total,
+                    "results": run.results,
+                },
+                indent=2,
+            )
+        )

@@ -1,0 +1,181 @@
+"""The back office of the privacy engine: staff answer rights requests and see its records.
+
+Opening a request is audit-logged (P15); answering it goes through the services, which log
+and tell the person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lyceum.privacy.audit import audit_record
+from lyceum.privacy.models import (
+    LegalHold,
+    ProcessingLimit,
+    ProcessorNotice,
+    RetentionRun,
+    RightsRequest,
+)
+from lyceum.privacy.services import erasure_cancel, processing_limit_set, rights_request_answer
+
+
+class StaffOnly:
+    """Staff (the DPO and superusers among them) use these pages; nobody adds or deletes."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class AnswerForm(forms.ModelForm):
+    status = forms.ChoiceField(
+        label=_("answer"),
+        choices=[
+            (RightsRequest.Status.DONE.value, RightsRequest.Status.DONE.label),
+            (RightsRequest.Status.REFUSED.value, RightsRequest.Status.REFUSED.label),
+        ],
+    )
+    outcome = forms.CharField(
+        label=_("message to the person"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Sent by email; say what you changed, or why you refuse."),
+    )
+
+    class Meta:
+        model = RightsRequest
+        fields = ["status", "outcome"]
+
+
+@admin.register(RightsRequest)
+class RightsRequestAdmin(StaffOnly, admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["created_at", "kind", "status", "due_at", "overdue", "scheduled_for"]
+    list_filter = ["kind", "status"]
+    ordering = ["due_at"]
+    readonly_fields = [
+        "public_id",
+        "kind",
+        "user",
+        "details",
+        "created_at",
+        "due_at",
+        "scheduled_for",
+        "completed_at",
+        "handled_by",
+        "report",
+    ]
+    actions = ["keep_account"]
+
+    @admin.display(boolean=True, description=_("overdue"))
+    def overdue(self, obj: RightsRequest) -> bool:
+        return obj.is_open and obj.due_at < timezone.now()
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Staff answer open requests other than erasures, which run by themselves.
+        allowed = self.has_module_permission(request)
+        if obj is None:
+            return allowed
+        return allowed and obj.is_open and obj.kind != RightsRequest.Kind.ERASURE
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):  # type: ignore[no-untyped-def]
+        kwargs["form"] = AnswerForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        answerable = self.has_change_permission(request, obj)
+        return [*self.readonly_fields, *(["status", "outcome"] if answerable else ["status"])]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if self.has_change_permission(request, obj):
+            return list(self.readonly_fields)
+        return [*self.readonly_fields, "status", "outcome"]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            obj = self.get_object(request, object_id)
+            audit_record(
+                action="staff.viewed", actor=request.user, target=obj, subject=obj and obj.user_id
+            )
+        return response
+
+    def save_model(self, request: HttpRequest, obj: RightsRequest, form: Any, change: bool) -> None:
+        rights_request_answer(
+            request=obj,
+            actor=request.user,
+            status=form.cleaned_data["status"],
+            outcome=form.cleaned_data["outcome"],
+        )
+
+    @admin.action(description=_("Keep the account (withdraw the deletion)"))
+    def keep_account(self, request: HttpRequest, queryset: QuerySet[RightsRequest]) -> None:
+        kept = 0
+        for rights_request in queryset.filter(
+            kind=RightsRequest.Kind.ERASURE, status=RightsRequest.Status.IN_PROGRESS
+        ):
+            erasure_cancel(request=rights_request, actor=request.user)
+            kept += 1
+        self.message_user(request, _("%(count)d account(s) kept.") % {"count": kept})
+
+
+@admin.register(ProcessingLimit)
+class ProcessingLimitAdmin(StaffOnly, admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["user", "kind", "purpose", "created_at", "lifted_at"]
+    list_filter = ["kind", "purpose"]
+    actions = ["lift"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)  # for the action; the form is read-only
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["user", "kind", "purpose", "reason", "created_at", "lifted_at"]
+
+    @admin.action(description=_("Lift (the person is told by the change on their page)"))
+    def lift(self, request: HttpRequest, queryset: QuerySet[ProcessingLimit]) -> None:
+        for limit in queryset.filter(lifted_at=None).select_related("user"):
+            processing_limit_set(
+                user=limit.user,
+                actor=request.user,
+                kind=limit.kind,
+                purpose=limit.purpose,
+                on=False,
+            )
+        self.message_user(request, _("Lifted."), messages.SUCCESS)
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(StaffOnly, admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["started_at", "finished_at", "dry_run", "total"]
+    readonly_fields = ["started_at", "finished_at", "dry_run", "results", "total"]
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(StaffOnly, admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["entry", "object_id", "until", "created_at"]
+    list_filter = ["entry"]
+    readonly_fields = ["entry", "object_id", "until", "created_at", "request"]
+
+
+@admin.register(ProcessorNotice)
+class ProcessorNoticeAdmin(StaffOnly, admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["processor", "status", "attempts", "updated_at", "last_error"]
+    list_filter = ["processor", "status"]
+    readonly_fields = ["request", "processor", "status", "attempts", "last_error", "updated_at"]
