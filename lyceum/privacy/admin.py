@@ -26,13 +26,18 @@ from lyceum.privacy.services import erasure_cancel, processing_limit_set, rights
 
 
 class StaffOnly:
-    """Staff (the DPO and superusers among them) use these pages; nobody adds or deletes."""
+    """The DPO, superusers, and staff granted the model's permissions use these pages (P15);
+    nobody adds or deletes rows here."""
+
+    def _privacy_officer(self, request: HttpRequest) -> bool:
+        user: Any = request.user
+        return bool(user.is_active and user.is_staff and (user.is_dpo or user.is_superuser))
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_active and request.user.is_staff)
+        return self._privacy_officer(request) or super().has_module_permission(request)  # type: ignore[misc]
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_module_permission(request)
+        return self._privacy_officer(request) or super().has_view_permission(request, obj)  # type: ignore[misc]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -88,7 +93,9 @@ class RightsRequestAdmin(StaffOnly, admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Staff answer open requests other than erasures, which run by themselves.
-        allowed = self.has_module_permission(request)
+        allowed = self._privacy_officer(request) or admin.ModelAdmin.has_change_permission(
+            self, request, obj
+        )
         if obj is None:
             return allowed
         return allowed and obj.is_open and obj.kind != RightsRequest.Kind.ERASURE
@@ -143,7 +150,10 @@ class ProcessingLimitAdmin(StaffOnly, admin.ModelAdmin):  # type: ignore[type-ar
     actions = ["lift"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_module_permission(request)  # for the action; the form is read-only
+        # For the action; the form itself is read-only.
+        return self._privacy_officer(request) or admin.ModelAdmin.has_change_permission(
+            self, request, obj
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["user", "kind", "purpose", "reason", "created_at", "lifted_at"]

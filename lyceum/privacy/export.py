@@ -77,10 +77,7 @@ def personal_data_of(user_id: int, reg: Register = register) -> list[Section]:
     sections = []
     for label in sorted(reg.entries):
         entry = reg.entries[label]
-        rows: list[dict[str, Any]] = []
-        if entry.subject is not None:
-            queryset = entry.model._default_manager.filter(**{entry.subject: user_id})
-            rows = [_row(entry, obj) for obj in queryset.order_by("pk")]
+        rows = [_row(entry, obj) for obj in entry.rows_of(user_id).order_by("pk")]
         sections.append(Section(entry=entry, rows=rows))
     return sections
 

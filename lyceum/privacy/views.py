@@ -81,7 +81,7 @@ def data_download(request: HttpRequest, public_id: str) -> HttpResponseBase:
 def rectification(request: HttpRequest) -> HttpResponse:
     """Correct data the profile page does not edit (P42): a request staff answer."""
     owner: Any = request.user
-    form = RectificationForm(request.POST or None)
+    form = RectificationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         rectification_request(
             user=owner,
@@ -103,7 +103,8 @@ def limits(request: HttpRequest) -> HttpResponse:
     owner: Any = request.user
     restricted, objected = active_limits(owner)
     form = ProcessingLimitsForm(
-        request.POST or None, initial={"restrict": restricted, "objections": sorted(objected)}
+        request.POST if request.method == "POST" else None,
+        initial={"restrict": restricted, "objections": sorted(objected)},
     )
     if request.method == "POST" and form.is_valid():
         changed = processing_limit_set(
@@ -138,7 +139,7 @@ def limits(request: HttpRequest) -> HttpResponse:
 def erasure(request: HttpRequest) -> HttpResponse:
     """Delete one's account (P43): what goes, what stays and why, then out of use at once."""
     owner: Any = request.user
-    form = AccountDeletionForm(request.POST or None)
+    form = AccountDeletionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         rights_request = erasure_request(
             user=owner, actor=owner, base_url=request.build_absolute_uri("/")

@@ -1,0 +1,104 @@
+"""A person with data in every entry of the register, for the erasure tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from allauth.account.models import EmailAddress, EmailConfirmation
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+from django.utils import timezone
+
+from lyceum.accounts.models import User, UserSession
+from lyceum.orgs.models import Membership, Organisation
+from lyceum.orgs.services import membership_add, organisation_create
+from lyceum.privacy.models import AuditEvent, DataExport, ProcessingLimit, RightsRequest
+from lyceum.privacy.register import register
+from lyceum.privacy.services import data_export_build, data_export_request, rectification_request
+
+NAME = "Zebediah Quillfeather"
+DISPLAY = "Zeb Q."
+EMAIL = "zeb.quillfeather@example.org"
+IP = "203.0.113.77"
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def dpo_client(client: Any, make_user: Any, with_totp: Any) -> Any:
+    """A browser signed in as the data protection officer, with a second factor."""
+    dpo = make_user(email="dpo@school.example", name="Dee Pio", is_staff=True, is_dpo=True)
+    with_totp(dpo)
+    client.force_login(dpo)
+    client.dpo = dpo
+    return client
+
+
+@pytest.fixture
+def full_person(
+    client: Any, make_user: Any, password: str, with_totp: Any, media: Any, settings: Any
+) -> User:
+    """Someone with at least one row in every register entry, made the way the site makes
+    them wherever it can (a real sign-in from a known IP address, a real export)."""
+    settings.ACCOUNT_EMAIL_VERIFICATION = "optional"
+    person = make_user(email=EMAIL, name=NAME, display_name=DISPLAY, pronouns="he/him")
+    staff = make_user(email="staff@school.example", name="Staff Member", is_staff=True)
+    second = EmailAddress.objects.create(user=person, email="zeb.second@example.org")
+    EmailConfirmation.create(second).save()
+    app = SocialApp.objects.create(provider="openid_connect", provider_id="google", name="G")
+    account = SocialAccount.objects.create(
+        user=person,
+        provider="google",
+        uid="g-777",
+        extra_data={"email": EMAIL, "name": NAME},
+    )
+    SocialToken.objects.create(app=app, account=account, token="tok-secret")
+    org = organisation_create(actor=None, name="Acme", kind=Organisation.Kind.COMPANY)
+    membership_add(actor=None, organisation=org, user=person, role=Membership.Role.MEMBER)
+    # A real sign-in: a session row and audit events carrying the IP address.
+    response = client.post(
+        reverse("account_login"),
+        {"login": EMAIL, "password": password},
+        REMOTE_ADDR=IP,
+        HTTP_USER_AGENT=f"Browser of {NAME}",
+    )
+    assert response.status_code == 302
+    with_totp(person)  # after signing in, which would otherwise stop at the second factor
+    # Staff look at the person in the back office, and the person did so as staff, too.
+    LogEntry.objects.create(
+        user=staff,
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=str(person.pk),
+        object_repr=NAME,
+        action_flag=CHANGE,
+    )
+    LogEntry.objects.create(
+        user=person,
+        content_type=ContentType.objects.get_for_model(Organisation),
+        object_id=str(org.pk),
+        object_repr="Acme",
+        action_flag=CHANGE,
+    )
+    export = data_export_request(user=person, base_url="http://testserver/")
+    data_export_build(export_id=export.pk, base_url="http://testserver/")
+    rectification_request(
+        user=person, details=f"My name is {NAME}, not Zebedee.", base_url="http://testserver/"
+    )
+    ProcessingLimit.objects.create(
+        user=person, kind=ProcessingLimit.Kind.OBJECTION, purpose="marketing", reason=NAME
+    )
+    UserSession.objects.filter(user=person).update(expire_date=timezone.now() + timedelta(days=1))
+    assert AuditEvent.objects.filter(ip=IP).exists()
+    assert DataExport.objects.get(pk=export.pk).archive
+    assert RightsRequest.objects.filter(user=person).exists()
+    empty = [e.label for e in register.entries.values() if not e.rows_of(person.pk).exists()]
+    assert empty == [], f"the person has no rows in {empty}: give them some"
+    return person
