@@ -77,6 +77,13 @@ def test_p14_p51_production_refuses_to_start_without_encryption_keys(tmp_path, m
     assert not (tmp_path / "dev-field-key").exists()
 
 
+@pytest.mark.parametrize("days", ["184", "-1"])
+def test_p43_the_grace_period_can_never_exceed_six_months(tmp_path, days):
+    result = _run(["check"], tmp_path, LYCEUM_ERASURE_GRACE_DAYS=days)
+    assert result.returncode != 0
+    assert "LYCEUM_ERASURE_GRACE_DAYS must be between 0 and 183" in result.stderr
+
+
 def test_production_needs_allowed_hosts(tmp_path):
     result = _run(["check"], tmp_path, **{**PRODUCTION, "ALLOWED_HOSTS": ""})
     assert result.returncode != 0

@@ -7,6 +7,7 @@ from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -15,10 +16,17 @@ from lyceum.accounts.selectors import user_platform_roles
 from lyceum.accounts.services import user_profile_update, user_roles_set
 from lyceum.core.roles import Role
 from lyceum.privacy.audit import audit_record
+from lyceum.privacy.models import ProcessingLimit
+from lyceum.privacy.services import processing_limit_set
 
 ASSIGNABLE_ROLES = [
     (r.value, r.label) for r in (Role.INSTRUCTOR, Role.STAFF, Role.DPO, Role.SUPERUSER)
 ]
+
+
+def _is_dpo(request: HttpRequest) -> bool:
+    user: Any = request.user
+    return bool(user.is_active and user.is_staff and user.is_dpo)
 
 
 class UserAdminForm(forms.ModelForm):
@@ -70,6 +78,20 @@ class UserAdmin(admin.ModelAdmin):
         "last_login",
     ]
 
+    actions = ["restrict_processing"]
+
+    @admin.action(
+        permissions=["change"], description=_("Restrict processing (at the person's request)")
+    )
+    def restrict_processing(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        """A restriction asked for by email or phone (P44); the person can lift it, or staff
+        from the restrictions list."""
+        for user in queryset:
+            processing_limit_set(
+                user=user, actor=request.user, kind=ProcessingLimit.Kind.RESTRICTION, on=True
+            )
+        self.message_user(request, _("Processing restricted."))
+
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         response = super().changelist_view(request, extra_context)
         if response.status_code == 200:
@@ -115,6 +137,17 @@ class UserAdmin(admin.ModelAdmin):
                 user_platform_roles(stored) - {Role.INSTRUCTOR, Role.LEARNER}
             )
         user_roles_set(actor=actor, user=stored, roles=roles)
+
+    # The data protection officer answers rights requests: they see and correct accounts
+    # (rectification, restriction) without being given Django permissions one by one.
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _is_dpo(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_dpo(request) or super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_dpo(request) or super().has_change_permission(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

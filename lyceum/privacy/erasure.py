@@ -84,6 +84,20 @@ def plan(user_id: int, reg: Register = register, now: datetime | None = None) ->
     return items
 
 
+def preview(user_id: int, reg: Register = register) -> list[Item]:
+    """What asking for erasure now would do: ``plan``, plus the record of the request itself,
+    which is kept as proof that it was carried out."""
+    items = plan(user_id, reg)
+    entry = reg.entries.get(RightsRequest._meta.label)
+    if entry is None:
+        return items
+    now = timezone.now()
+    until = now + entry.erasure.hold_for if entry.erasure.hold_for else None
+    others = [i for i in items if i.entry is not entry]
+    count = sum(i.count for i in items if i.entry is entry) + 1
+    return [Item(entry=entry, count=count, until=until), *others]
+
+
 def report_json(items: list[Item], request: RightsRequest | None, *, done: bool) -> dict[str, Any]:
     return {
         "request": str(request.public_id) if request else None,

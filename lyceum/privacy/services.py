@@ -43,10 +43,12 @@ def data_export_request(*, user: Any, base_url: str) -> DataExport:
 
 
 @transaction.atomic
-def data_export_build(*, export_id: int, base_url: str) -> DataExport:
-    export = DataExport.objects.select_for_update().select_related("user").get(pk=export_id)
-    if export.status != DataExport.Status.PENDING:
-        return export  # the job ran already: jobs may be delivered twice
+def data_export_build(*, export_id: int, base_url: str) -> DataExport | None:
+    export = (
+        DataExport.objects.select_for_update().select_related("user").filter(pk=export_id).first()
+    )
+    if export is None or export.status != DataExport.Status.PENDING:
+        return export  # erased meanwhile, or the job ran already (jobs may run twice)
     user = export.user
     export.archive.save(
         archive_name(), ContentFile(export_archive(user=user, actor=user)), save=False

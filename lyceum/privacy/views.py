@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from lyceum.privacy.erasure import plan
+from lyceum.privacy.erasure import preview
 from lyceum.privacy.forms import AccountDeletionForm, ProcessingLimitsForm, RectificationForm
 from lyceum.privacy.limits import active_limits
 from lyceum.privacy.models import DataExport, ProcessingLimit, RightsRequest
@@ -150,7 +150,7 @@ def erasure(request: HttpRequest) -> HttpResponse:
             "privacy/erasure_scheduled.html",
             {"rights_request": rights_request, "grace": grace_period().days},
         )
-    items = plan(owner.pk)
+    items = preview(owner.pk)
     return render(
         request,
         "privacy/erasure.html",

@@ -98,3 +98,14 @@ def test_p44_staff_can_lift_a_restriction_and_it_is_logged(dpo_client, make_user
     )
     assert privacy.allows(user, Purpose.SERVICE)
     assert AuditEvent.objects.filter(action="privacy.restriction.lifted", subject_id=user.pk)
+
+
+def test_p44_staff_restrict_at_a_persons_request_and_it_is_logged(dpo_client, make_user):
+    user = make_user()
+    dpo_client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "restrict_processing", "_selected_action": [user.pk]},
+    )
+    assert not privacy.allows(user, Purpose.SERVICE)
+    event = AuditEvent.objects.get(action="privacy.restriction.added")
+    assert (event.actor_id, event.subject_id) == (dpo_client.dpo.pk, user.pk)

@@ -13,6 +13,8 @@ from lyceum.accounts.services import user_roles_set
 from lyceum.core.roles import Role
 from lyceum.orgs.models import Membership, Organisation
 from lyceum.orgs.services import membership_add, organisation_create
+from lyceum.privacy.models import RightsRequest
+from lyceum.privacy.services import rectification_request
 
 DEMO_PASSWORD = "lyceum-demo-2026"  # noqa: S105 - printed on purpose; demo refuses production
 
@@ -76,6 +78,14 @@ class Command(BaseCommand):
             )
             for email, role in members:
                 membership_add(actor=None, organisation=organisation, user=people[email], role=role)
+        learner = people["learner@lyceum.example"]
+        if not RightsRequest.objects.filter(user=learner).exists():
+            # Something for the DPO to answer in the back office (Privacy › Rights requests).
+            rectification_request(
+                user=learner,
+                details="My certificate spells my name “Lea Martin”; it should be “Léa Martin”.",
+                base_url="http://127.0.0.1:8000/",
+            )
         self.stdout.write(self.style.SUCCESS("Demo school ready. Sign in at /accounts/login/ as:"))
         for email, name, _, description in DEMO_PEOPLE:
             self.stdout.write(f"  {email:<27} {name:<17} {description}")
