@@ -10,13 +10,11 @@ be erased again (``reapply_ledger``).
 from __future__ import annotations
 
 import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -114,11 +112,24 @@ def report_json(items: list[Item], request: RightsRequest | None, *, done: bool)
     }
 
 
-def ledger_digest(user_id: int) -> str:
-    """A keyed digest of an account number: the ledger holds no personal data, yet a
-    restored database can be checked against it (with the backup key, not the data)."""
-    key = settings.LYCEUM_BACKUP_KEY.encode()
-    return hmac.new(key, f"user:{user_id}".encode(), hashlib.sha256).hexdigest()
+def ledger_digest(public_id: Any) -> str:
+    """The erasure ledger's line for an account: a hash of its random public id (a UUID4).
+
+    It identifies nobody on its own and cannot be reversed by trying account numbers, needs
+    no key (so it survives key rotation), yet a restored database holding that account
+    matches it."""
+    return hashlib.sha256(f"lyceum-erasure:{public_id}".encode()).hexdigest()
+
+
+def _public_id(user_id: int) -> Any:
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        ._base_manager.filter(pk=user_id)
+        .values_list("public_id", flat=True)
+        .first()
+    )
 
 
 @transaction.atomic
@@ -132,6 +143,7 @@ def erase(
     """Erase one person by the register's rules, now. Returns what was done."""
     now = timezone.now()
     items = plan(user_id, reg, now)
+    public_id = _public_id(user_id)
     processor_rows: dict[str, list[dict[str, Any]]] = {}
     files: list[str] = []
     for item in items:  # read everything first: deleting a row may cascade to others
@@ -160,7 +172,8 @@ def erase(
             )
         if entry.erasure.replacements:
             rows.update(**entry.erasure.replacements)
-    ErasureLedger.objects.get_or_create(subject_digest=ledger_digest(user_id))
+    if public_id is not None:
+        ErasureLedger.objects.get_or_create(subject_digest=ledger_digest(public_id))
     # Written with no request origin: the erased person's address must not be logged again.
     token = set_origin(RequestOrigin())
     try:
@@ -219,11 +232,8 @@ def reapply_ledger(reg: Register = register) -> list[int]:
     erased = set(ErasureLedger.objects.values_list("subject_digest", flat=True))
     if not erased:
         return []
-    found = [
-        pk
-        for pk in get_user_model()._base_manager.values_list("pk", flat=True).iterator()
-        if ledger_digest(pk) in erased
-    ]
+    accounts = get_user_model()._base_manager.values_list("pk", "public_id")
+    found = [pk for pk, public_id in accounts.iterator() if ledger_digest(public_id) in erased]
     for pk in found:
         erase(pk, reg=reg, notify_processors=False)
     return found

@@ -158,7 +158,11 @@ def erasure_request(*, user: Any, actor: Any, base_url: str) -> RightsRequest:
 @transaction.atomic
 def erasure_cancel(*, request: RightsRequest, actor: Any) -> RightsRequest:
     """Keep the account after all (during the grace period), by its owner or by staff."""
-    request = RightsRequest.objects.select_for_update().select_related("user").get(pk=request.pk)
+    request = (
+        RightsRequest.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=request.pk)
+    )
     if request.status != RightsRequest.Status.IN_PROGRESS or request.user is None:
         return request
     user = request.user
@@ -180,10 +184,19 @@ def erasure_cancel(*, request: RightsRequest, actor: Any) -> RightsRequest:
 @transaction.atomic
 def erasure_carry_out(*, request_id: int) -> dict[str, Any]:
     """Erase now; the person receives the erasure report. Returns the report."""
-    request = RightsRequest.objects.select_for_update().select_related("user").get(pk=request_id)
-    if request.status != RightsRequest.Status.IN_PROGRESS or request.user is None:
+    request = (
+        RightsRequest.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=request_id)
+    )
+    if request.status != RightsRequest.Status.IN_PROGRESS:
         return request.report  # carried out already: jobs may be delivered twice
     user = request.user
+    if user is None:  # the account went some other way meanwhile: nothing left to erase
+        request.status = RightsRequest.Status.DONE
+        request.completed_at = timezone.now()
+        request.save(update_fields=["status", "completed_at"])
+        return request.report
     recipient = SimpleNamespace(email=user.email, name=user.name, language=user.language)
     with translation.override(user.language or "en"):
         items = erase(user.pk, request=request)

@@ -243,7 +243,9 @@ def test_p51_the_ledger_holds_no_personal_data(make_user):
     user = make_user(email="ada@example.org", name="Ada Lovelace")
     call_command("privacy", "erase", user.email, "--now", stdout=io.StringIO())
     line = ErasureLedger.objects.get()
-    # A keyed digest: not the account number, nor its plain hash, nor anything else about them.
-    assert line.subject_digest != hashlib.sha256(str(user.pk).encode()).hexdigest()
-    assert len(line.subject_digest) == 64 and "ada" not in line.subject_digest
+    # A hash of the account's random public id: not its number, nor anything about the person.
+    assert len(line.subject_digest) == 64
+    for known in (str(user.pk), str(user.public_id), user.email, user.name):
+        assert known.lower() not in line.subject_digest or len(known) < 4
+        assert hashlib.sha256(known.encode()).hexdigest() != line.subject_digest
     assert RetentionRun.objects.count() == 0
