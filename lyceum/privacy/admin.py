@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from lyceum.privacy.audit import audit_record
 from lyceum.privacy.models import (
@@ -140,7 +141,10 @@ class RightsRequestAdmin(StaffOnly, admin.ModelAdmin):  # type: ignore[type-arg]
         ):
             erasure_cancel(request=rights_request, actor=request.user)
             kept += 1
-        self.message_user(request, _("%(count)d account(s) kept.") % {"count": kept})
+        self.message_user(
+            request,
+            ngettext("%(count)d account kept.", "%(count)d accounts kept.", kept) % {"count": kept},
+        )
 
 
 @admin.register(ProcessingLimit)
@@ -158,7 +162,7 @@ class ProcessingLimitAdmin(StaffOnly, admin.ModelAdmin):  # type: ignore[type-ar
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["user", "kind", "purpose", "reason", "created_at", "lifted_at"]
 
-    @admin.action(description=_("Lift (the person is told by the change on their page)"))
+    @admin.action(description=_("Lift the restriction or objection"))
     def lift(self, request: HttpRequest, queryset: QuerySet[ProcessingLimit]) -> None:
         for limit in queryset.filter(lifted_at=None).select_related("user"):
             processing_limit_set(

@@ -10,8 +10,8 @@ class RectificationForm(forms.Form):
     details = forms.CharField(
         label=_("What is wrong, and what should it say?"),
         help_text=_(
-            "Your name, email address, language and time zone you can change yourself on your "
-            "profile. For anything else, tell us what to correct; staff answer within 30 days."
+            "You can change your name, email address, language and time zone yourself on your "
+            "profile. For anything else, tell us what to correct; our staff answer within 30 days."
         ),
         widget=forms.Textarea(attrs={"rows": 6}),
         min_length=10,
@@ -42,5 +42,7 @@ class AccountDeletionForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("I understand that my account and my data will be deleted as described above."),
         required=True,
-        error_messages={"required": _("Tick the box to confirm that you want to delete it.")},
+        error_messages={
+            "required": _("Tick the box to confirm that you want to delete your account.")
+        },
     )

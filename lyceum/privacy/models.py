@@ -179,6 +179,12 @@ class ProcessingLimit(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.purpose}".strip()
 
+    @property
+    def purpose_label(self) -> str:
+        from lyceum.privacy.register import Purpose
+
+        return str(Purpose(self.purpose).label) if self.purpose else ""
+
 
 class LegalHold(models.Model):
     """A row kept after its person's erasure because the law requires it (P19).
@@ -206,8 +212,8 @@ class LegalHold(models.Model):
 
 
 class ErasureLedger(models.Model):
-    """One line per erased person, holding no personal data: a keyed digest of their account
-    number. A restored backup is checked against it, so an erased person never comes back
+    """One line per erased person, holding no personal data: a hash of their account's random
+    public id. A restored backup is checked against it, so an erased person never comes back
     (P51)."""
 
     subject_digest = models.CharField(max_length=64, unique=True)

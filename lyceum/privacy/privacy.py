@@ -138,7 +138,7 @@ register.declare(
 )
 
 register.declare_not_personal(
-    [ErasureLedger], _("keyed digests of erased account numbers, which identify nobody")
+    [ErasureLedger], _("hashes of erased accounts' random identifiers, which identify nobody")
 )
 register.declare_not_personal(
     [LegalHold, ProcessorNotice, RetentionRun],

@@ -20,8 +20,8 @@ def _po_entries(po: str) -> list[tuple[str, bool]]:
         if not any(line.startswith("msgid ") for line in lines):
             continue
         text = "\n".join(lines)
-        msgid = "".join(re.findall(r'^(?:msgid )?"(.*)"$', text.split("msgstr")[0], re.M))
-        msgid = msgid.split("msgid_plural")[0]
+        head = text.split("msgstr")[0].split("msgid_plural")[0]
+        msgid = "".join(re.findall(r'^(?:msgid )?"(.*)"$', head, re.M))
         msgstrs = re.split(r"^msgstr(?:\[\d\])? ", text, flags=re.M)[1:]
         empty = any(not "".join(re.findall(r'"(.*)"', m)) for m in msgstrs)
         if msgid:
