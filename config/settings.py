@@ -79,6 +79,11 @@ ALLOWED_HOSTS = env.list(
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Production needs ALLOWED_HOSTS (comma-separated host names).")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The site's public address, for links in mail sent by commands and jobs (not by a request).
+LYCEUM_SITE_URL = env.str(
+    "LYCEUM_SITE_URL",
+    default=f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else "http://127.0.0.1:8000",
+).rstrip("/")
 
 # The operator school: the controller named in policies, emails and the footer.
 LYCEUM_SCHOOL = {

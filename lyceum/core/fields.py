@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.db import models
+from django.db.models.lookups import Exact
 from django.dispatch import receiver
 
 PREFIX = "fernet:"
@@ -72,9 +73,21 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
         return decrypt(value)
 
     def get_lookup(self, lookup_name: str) -> Any:
-        if lookup_name not in {"isnull", "exact"}:
+        if lookup_name == "exact":
+            return EmptyOnlyExact
+        if lookup_name != "isnull":
             return None  # ciphertext cannot be compared: refuse icontains, gt, etc.
         return super().get_lookup(lookup_name)
+
+
+class EmptyOnlyExact(Exact):
+    """``field=""`` works (empty is stored empty). Any other value would silently match
+    nothing, since each encryption of it differs, so it is refused."""
+
+    def get_prep_lookup(self) -> Any:
+        if self.rhs not in ("", None):
+            raise ValueError("An encrypted field can only be compared with the empty string.")
+        return super().get_prep_lookup()
 
 
 class EncryptedCharField(EncryptedTextField):
@@ -119,10 +132,12 @@ def rekey() -> int:
     changed = 0
     for model, names in encrypted_fields():
         manager = model._base_manager
-        for values in manager.values("pk", *names).iterator(chunk_size=500):
-            updates = {n: values[n] for n in names if values[n]}
-            if updates:
-                with transaction.atomic():
-                    manager.filter(pk=values["pk"]).update(**updates)
-                changed += 1
+        for pk in manager.values_list("pk", flat=True).iterator(chunk_size=500):
+            with transaction.atomic():
+                # Read under a lock, so an edit made meanwhile is never written over.
+                values = manager.select_for_update().filter(pk=pk).values(*names).first()
+                updates = {n: v for n, v in (values or {}).items() if v}
+                if updates:
+                    manager.filter(pk=pk).update(**updates)
+                    changed += 1
     return changed

@@ -93,7 +93,8 @@ class RightsRequestAdmin(StaffOnly, admin.ModelAdmin):  # type: ignore[type-arg]
         return obj.is_open and obj.due_at < timezone.now()
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Staff answer open requests other than erasures, which run by themselves.
+        # Staff answer open requests other than erasures, which run by themselves (staff may
+        # only withdraw those, with the action, at the person's request).
         allowed = self._privacy_officer(request) or admin.ModelAdmin.has_change_permission(
             self, request, obj
         )
@@ -133,7 +134,7 @@ class RightsRequestAdmin(StaffOnly, admin.ModelAdmin):  # type: ignore[type-arg]
             outcome=form.cleaned_data["outcome"],
         )
 
-    @admin.action(description=_("Keep the account (withdraw the deletion)"))
+    @admin.action(permissions=["change"], description=_("Keep the account (withdraw the deletion)"))
     def keep_account(self, request: HttpRequest, queryset: QuerySet[RightsRequest]) -> None:
         kept = 0
         for rights_request in queryset.filter(
@@ -162,7 +163,7 @@ class ProcessingLimitAdmin(StaffOnly, admin.ModelAdmin):  # type: ignore[type-ar
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["user", "kind", "purpose", "reason", "created_at", "lifted_at"]
 
-    @admin.action(description=_("Lift the restriction or objection"))
+    @admin.action(permissions=["change"], description=_("Lift the restriction or objection"))
     def lift(self, request: HttpRequest, queryset: QuerySet[ProcessingLimit]) -> None:
         for limit in queryset.filter(lifted_at=None).select_related("user"):
             processing_limit_set(

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import models
 
+from lyceum.core.fields import EncryptedTextField
 from lyceum.privacy.register import Entry, ErasureAction, Register, register
 
 # Field names that usually hold personal data, whatever their type.
@@ -90,6 +91,14 @@ def _entry_problems(entry: Entry, reg: Register) -> list[str]:
     for name in entry.retention.anonymise:
         if name not in field_names:
             problems.append(f"{label}: retention anonymises '{name}', which the model lacks")
+    anonymised = [*entry.retention.anonymise.items(), *erasure.replacements.items()]
+    for name, value in anonymised:
+        if name in field_names and value not in (None, ""):
+            field = model._meta.get_field(name)
+            if isinstance(field, EncryptedTextField):
+                problems.append(
+                    f"{label}: '{name}' is encrypted, so it can only be anonymised to empty"
+                )
     for recipient in entry.recipients:
         for name in recipient.fields:
             if name not in entry.fields:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
+
 from lyceum.privacy.models import ProcessingLimit
 from lyceum.privacy.register import ALLOWED_WHEN_RESTRICTED, OBJECTABLE, Purpose
 
@@ -23,7 +25,14 @@ def _user_id(subject: Any) -> int | None:
 
 
 def _blocked(user_ids: Iterable[int], purpose: Purpose) -> set[int]:
-    active = ProcessingLimit.objects.filter(user_id__in=list(user_ids), lifted_at=None)
+    user_ids = list(user_ids)
+    # An account being deleted is out of use (P43): as restricted as can be.
+    closed = set(
+        get_user_model()
+        ._base_manager.filter(pk__in=user_ids, is_active=False)
+        .values_list("pk", flat=True)
+    )
+    active = ProcessingLimit.objects.filter(user_id__in=user_ids, lifted_at=None)
     restricted = set(
         active.filter(kind=ProcessingLimit.Kind.RESTRICTION).values_list("user_id", flat=True)
     )
@@ -34,7 +43,7 @@ def _blocked(user_ids: Iterable[int], purpose: Purpose) -> set[int]:
                 "user_id", flat=True
             )
         )
-    return restricted | objected
+    return closed | restricted | objected
 
 
 def allows(subject: Any, purpose: Purpose | str) -> bool:

@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.utils import timezone
 
-from lyceum.privacy.models import LegalHold, RetentionRun
+from lyceum.privacy.models import LegalHold, ProcessingLimit, RetentionRun
 from lyceum.privacy.register import Entry, Register, register
 
 BATCH = 5_000
@@ -25,6 +25,13 @@ def _expired(entry: Entry, now: datetime) -> models.QuerySet[Any] | None:
     rows = entry.model._base_manager.filter(**{f"{rule.anchor_field}__lt": now - rule.period})
     if rule.anonymise:  # rows already anonymised are done
         rows = rows.exclude(models.Q(**rule.anonymise))
+    if entry.subject is not None:
+        # Restricted data is kept, even past its time, until the restriction is lifted: the
+        # person may need it for a legal claim (GDPR Art. 18(1)(c)).
+        restricted = ProcessingLimit.objects.filter(
+            kind=ProcessingLimit.Kind.RESTRICTION, lifted_at=None
+        ).values("user_id")
+        rows = rows.exclude(**{f"{entry.subject}__in": restricted})
     held = LegalHold.objects.filter(entry=entry.label, until__gte=now)
     if held.exists():  # a legal hold outlasts the ordinary rule
         to_pk = entry.model._meta.pk.to_python
@@ -36,10 +43,12 @@ def _in_batches(entry: Entry, rows: models.QuerySet[Any], apply: Any, batch: int
     """Apply ``apply(pks)`` batch by batch, each in its own short transaction, so a sweep of
     millions of rows never holds a long lock; returns how many rows."""
     done = 0
+    seen: set[Any] = set()
     while True:
         pks = list(rows.order_by().values_list("pk", flat=True)[:batch])
-        if not pks:
-            return done
+        if not pks or seen.issuperset(pks):
+            return done  # the second case: a rule whose result still matches (not re-done)
+        seen.update(pks)
         with transaction.atomic():
             apply(pks)
         done += len(pks)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
@@ -24,7 +26,17 @@ from lyceum.privacy.models import DataExport, ProcessingLimit, RightsRequest
 from lyceum.privacy.register import OBJECTABLE
 from lyceum.privacy.signals import account_suspended
 
+logger = logging.getLogger(__name__)
+
 EXPORT_LIFETIME = timedelta(days=7)
+# A copy still "being prepared" after this long has failed; the person may ask again.
+EXPORT_STUCK_AFTER = timedelta(hours=1)
+
+
+def _lock_person(user: Any) -> None:
+    """Serialise a person's own requests (a double click, two tabs): the second waits for the
+    first and then sees what it did. SQLite's IMMEDIATE transactions serialise already."""
+    get_user_model()._base_manager.select_for_update().filter(pk=user.pk).first()
 
 
 @transaction.atomic
@@ -33,9 +45,12 @@ def data_export_request(*, user: Any, base_url: str) -> DataExport:
     person is emailed when it is ready. A request already being prepared is reused."""
     from lyceum.privacy.tasks import build_data_export
 
+    _lock_person(user)
     pending = DataExport.objects.filter(user=user, status=DataExport.Status.PENDING).first()
     if pending is not None:
-        return pending
+        if pending.requested_at > timezone.now() - EXPORT_STUCK_AFTER:
+            return pending
+        data_export_failed(export_id=pending.pk)
     export = DataExport.objects.create(user=user)
     audit_record(action="privacy.export.requested", actor=user, target=export, subject=user)
     transaction.on_commit(lambda: build_data_export(export.pk, base_url))
@@ -45,7 +60,10 @@ def data_export_request(*, user: Any, base_url: str) -> DataExport:
 @transaction.atomic
 def data_export_build(*, export_id: int, base_url: str) -> DataExport | None:
     export = (
-        DataExport.objects.select_for_update().select_related("user").filter(pk=export_id).first()
+        DataExport.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(pk=export_id)
+        .first()
     )
     if export is None or export.status != DataExport.Status.PENDING:
         return export  # erased meanwhile, or the job ran already (jobs may run twice)
@@ -66,6 +84,18 @@ def data_export_build(*, export_id: int, base_url: str) -> DataExport | None:
         )
     transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]))
     return export
+
+
+@transaction.atomic
+def data_export_failed(*, export_id: int) -> None:
+    """The job gave up: the copy is marked failed (the person sees it and may ask again), and
+    its row goes with the next retention sweep."""
+    export = DataExport.objects.select_for_update().filter(pk=export_id).first()
+    if export is None or export.status != DataExport.Status.PENDING:
+        return
+    export.status = DataExport.Status.FAILED
+    export.expires_at = timezone.now() + EXPORT_LIFETIME
+    export.save(update_fields=["status", "expires_at"])
 
 
 @transaction.atomic
@@ -114,33 +144,35 @@ def _mail(user: Any, subject: str, template: str, context: dict[str, Any]) -> No
 
 
 @transaction.atomic
-def erasure_request(*, user: Any, actor: Any, base_url: str) -> RightsRequest:
-    """Delete an account (P43): out of use at once, erased when the grace period ends.
+def erasure_request(*, user: Any, actor: Any, base_url: str, now: bool = False) -> RightsRequest:
+    """Delete an account (P43): out of use at once, erased when the grace period ends (or at
+    once with ``now``, or when the grace period is 0).
 
     The person is emailed what will be erased and what kept, and a link that keeps the
     account until then."""
+    _lock_person(user)
     existing = RightsRequest.objects.filter(
         user=user, kind=RightsRequest.Kind.ERASURE, status=RightsRequest.Status.IN_PROGRESS
     ).first()
     if existing is not None:
         return existing
-    now = timezone.now()
+    asked = timezone.now()
     request = RightsRequest.objects.create(
         kind=RightsRequest.Kind.ERASURE,
         status=RightsRequest.Status.IN_PROGRESS,
         user=user,
-        created_at=now,
-        due_at=now + ANSWER_WITHIN,
-        scheduled_for=now + grace_period(),
+        created_at=asked,
+        due_at=asked + ANSWER_WITHIN,
+        scheduled_for=asked if now else asked + grace_period(),
     )
     user.is_active = False
     user.save(update_fields=["is_active"])
     account_suspended.send(sender=type(user), user=user)
     with translation.override(getattr(user, "language", None) or "en"):
-        request.report = report_json(plan(user.pk), request, done=False)
+        request.report = report_json(plan(user.pk, now=request.scheduled_for), request, done=False)
     request.save(update_fields=["report"])
     audit_record(action="privacy.erasure.requested", actor=actor, target=request, subject=user)
-    if grace_period():
+    if not now and grace_period():
         keep = base_url.rstrip("/") + reverse(
             "privacy:erasure_keep", args=[erasure_keep_token(request)]
         )
@@ -152,6 +184,7 @@ def erasure_request(*, user: Any, actor: Any, base_url: str) -> RightsRequest:
         )
     else:
         erasure_carry_out(request_id=request.pk)
+        request.refresh_from_db()
     return request
 
 
@@ -168,9 +201,10 @@ def erasure_cancel(*, request: RightsRequest, actor: Any) -> RightsRequest:
     user = request.user
     user.is_active = True
     user.save(update_fields=["is_active"])
-    request.status = RightsRequest.Status.WITHDRAWN
-    request.completed_at = timezone.now()
-    request.save(update_fields=["status", "completed_at"])
+    RightsRequest.objects.filter(
+        user=user, kind=RightsRequest.Kind.ERASURE, status=RightsRequest.Status.IN_PROGRESS
+    ).update(status=RightsRequest.Status.WITHDRAWN, completed_at=timezone.now())
+    request.refresh_from_db()
     audit_record(action="privacy.erasure.withdrawn", actor=actor, target=request, subject=user)
     _mail(
         user,
@@ -198,13 +232,18 @@ def erasure_carry_out(*, request_id: int) -> dict[str, Any]:
         request.save(update_fields=["status", "completed_at"])
         return request.report
     recipient = SimpleNamespace(email=user.email, name=user.name, language=user.language)
+    request.scheduled_for = timezone.now()  # the day it was actually carried out
+    # Other open requests of the person end with them (kept as records, see the register).
+    RightsRequest.objects.filter(user=user, status__in=RightsRequest.OPEN).exclude(
+        pk=request.pk
+    ).update(status=RightsRequest.Status.WITHDRAWN, completed_at=timezone.now())
     with translation.override(user.language or "en"):
         items = erase(user.pk, request=request)
         request.report = report_json(items, request, done=True)
     request.user = None
     request.status = RightsRequest.Status.DONE
     request.completed_at = timezone.now()
-    request.save(update_fields=["user", "status", "completed_at", "report"])
+    request.save(update_fields=["user", "status", "completed_at", "scheduled_for", "report"])
     _mail(
         recipient,
         gettext_noop("Your account has been deleted"),
@@ -223,7 +262,13 @@ def erasures_due() -> int:
     ).values_list("pk", flat=True)
     count = 0
     for pk in list(due):
-        erasure_carry_out(request_id=pk)
+        try:
+            erasure_carry_out(request_id=pk)
+        except Exception:
+            # One failing erasure must not hold up everyone else's; it is retried next time
+            # and staff see it overdue in the back office.
+            logger.exception("Erasure request %s failed", pk)
+            continue
         count += 1
     return count
 
@@ -305,6 +350,7 @@ def processing_limit_set(
         raise ValueError(f"{purpose!r} is not a purpose one can object to.")
     if kind == ProcessingLimit.Kind.RESTRICTION:
         purpose = ""
+    _lock_person(user)
     active = ProcessingLimit.objects.select_for_update().filter(
         user=user, kind=kind, purpose=purpose, lifted_at=None
     )

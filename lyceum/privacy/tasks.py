@@ -12,9 +12,14 @@ from lyceum.privacy import erasure, retention, services
 NOTICE_RETRIES = 8
 
 
-@db_task(retries=3, retry_delay=30)
-def build_data_export(export_id: int, base_url: str) -> None:
-    services.data_export_build(export_id=export_id, base_url=base_url)
+@db_task(retries=3, retry_delay=30, context=True)
+def build_data_export(export_id: int, base_url: str, task: Any = None) -> None:
+    try:
+        services.data_export_build(export_id=export_id, base_url=base_url)
+    except Exception:
+        if task is None or task.retries == 0 or HUEY.immediate:
+            services.data_export_failed(export_id=export_id)  # the person may ask again
+        raise
 
 
 @db_task(retries=NOTICE_RETRIES, retry_delay=300, context=True)

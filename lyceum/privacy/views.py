@@ -141,10 +141,11 @@ def erasure(request: HttpRequest) -> HttpResponse:
     owner: Any = request.user
     form = AccountDeletionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        rights_request = erasure_request(
-            user=owner, actor=owner, base_url=request.build_absolute_uri("/")
-        )
+        base_url = request.build_absolute_uri("/")
+        # Signed out first: with no grace period the erasure runs now, and nothing about the
+        # person (a sign-out event with their address) may be written after it.
         logout(request)
+        rights_request = erasure_request(user=owner, actor=owner, base_url=base_url)
         return render(
             request,
             "privacy/erasure_scheduled.html",

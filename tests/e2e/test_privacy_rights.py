@@ -29,7 +29,7 @@ def person(make_user):
 
 def _to_your_data(page: Page, base: str, password: str) -> None:
     sign_in(page, base, EMAIL, password)
-    page.get_by_role("link", name="My account").click()
+    page.get_by_role("link", name="My account", exact=True).click()
     page.get_by_role("link", name="Download a copy of your data").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your data")
 
@@ -108,7 +108,7 @@ def test_p43_a_person_deletes_their_account_and_keeps_it_after_all(
     page.get_by_role("button", name="Keep my account").click()
     expect(page.locator(".messages")).to_contain_text("Your account is kept")
     sign_in(page, base, EMAIL, password)
-    expect(page.get_by_role("link", name="My account")).to_be_visible()
+    expect(page.get_by_role("link", name="My account", exact=True)).to_be_visible()
     assert User.objects.get(pk=person.pk).is_active
 
 

@@ -14,7 +14,7 @@ from lyceum.privacy.checks import register_problems
 from lyceum.privacy.export import export_archive
 from lyceum.privacy.register import register
 from lyceum.privacy.retention import sweep
-from lyceum.privacy.services import erasure_carry_out, erasure_request
+from lyceum.privacy.services import erasure_request
 
 
 class Command(BaseCommand):
@@ -82,12 +82,9 @@ class Command(BaseCommand):
         user = get_user_model()._base_manager.filter(email__iexact=email).first()
         if user is None:
             raise CommandError(f"No account has the email address {email}.")
-        base_url = f"https://{settings.ALLOWED_HOSTS[0]}/" if settings.ALLOWED_HOSTS else "/"
-        request = erasure_request(user=user, actor=None, base_url=base_url)
-        report = request.report
-        if now:
-            report = erasure_carry_out(request_id=request.pk)
-        self.stdout.write(json.dumps(report, indent=2, ensure_ascii=False))
+        base_url = settings.LYCEUM_SITE_URL + "/"
+        request = erasure_request(user=user, actor=None, base_url=base_url, now=now)
+        self.stdout.write(json.dumps(request.report, indent=2, ensure_ascii=False))
 
     def retention(self, *, dry_run: bool) -> None:
         run = sweep(dry_run=dry_run)
