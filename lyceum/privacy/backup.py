@@ -43,9 +43,10 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from lyceum.privacy import carry
 from lyceum.privacy.audit import audit_record
 from lyceum.privacy.erasure import reapply_ledger
-from lyceum.privacy.models import ErasureLedger
+from lyceum.privacy.models import ErasureLedger, ProcessingLimit, RightsRequest
 
 FORMAT = "lyceum-backup/1"
 CHUNK_SIZE = 4 * 1024 * 1024
@@ -95,6 +96,7 @@ class RestoreReport:
     backup_created_at: str
     ledger_lines_brought_forward: int
     people_erased_again: int
+    requests_carried_forward: int
     migrations_applied: int
 
     def as_json(self) -> dict[str, Any]:
@@ -102,6 +104,7 @@ class RestoreReport:
             "backup_created_at": self.backup_created_at,
             "ledger_lines_brought_forward": self.ledger_lines_brought_forward,
             "people_erased_again": self.people_erased_again,
+            "requests_carried_forward": self.requests_carried_forward,
             "migrations_applied": self.migrations_applied,
         }
 
@@ -208,6 +211,7 @@ def backup_restore(*, backup: UnpackedBackup) -> RestoreReport:
         ledger += [(d, datetime.fromisoformat(t)) for d, t in earlier]
     # Kept on disk until the restored database has it: digests and dates, nobody's data.
     pending.write_text(json.dumps([(d, t.isoformat()) for d, t in ledger]))
+    carried = _requests_since(backup.created_at)
     connections.close_all()
     if backup.manifest["database"]["vendor"] == "sqlite":
         _restore_sqlite(backup.database)
@@ -227,6 +231,7 @@ def backup_restore(*, backup: UnpackedBackup) -> RestoreReport:
             if digest not in restored
         ]
         ErasureLedger.objects.bulk_create(missing, ignore_conflicts=True)
+        requests_carried = carry.reapply(carried) if carried else 0
         erased_again = reapply_ledger()
         # Sessions in the backup would let people back in as they were then: all end.
         SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
@@ -243,8 +248,18 @@ def backup_restore(*, backup: UnpackedBackup) -> RestoreReport:
         backup_created_at=backup.created_at,
         ledger_lines_brought_forward=len(missing),
         people_erased_again=len(erased_again),
+        requests_carried_forward=requests_carried,
         migrations_applied=migrations_applied,
     )
+
+
+def _requests_since(created_at: str) -> dict[str, list[dict[str, Any]]] | None:
+    """Rights requests, restrictions and objections made since the backup (None when the
+    live database does not have those tables yet)."""
+    tables = connection.introspection.table_names()
+    if not {RightsRequest._meta.db_table, ProcessingLimit._meta.db_table} <= set(tables):
+        return None
+    return carry.requests_since(datetime.fromisoformat(created_at))
 
 
 def _fernet() -> Fernet:

@@ -15,6 +15,7 @@ from uuid import UUID
 from django.db import models
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from lyceum.privacy.audit import audit_record
 from lyceum.privacy.register import Entry, Register, register
@@ -59,11 +60,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _row(entry: Entry, obj: models.Model) -> dict[str, Any]:
+def _row(entry: Entry, obj: models.Model, user_id: int) -> dict[str, Any]:
     row: dict[str, Any] = {}
     for name in entry.fields:
         if name in entry.redacted:
             row[name] = f"({entry.redacted[name]})"
+        elif name in entry.owned_by and getattr(obj, entry.owned_by[name]) != user_id:
+            row[name] = f"({_('another person’s data, withheld')})"
         else:
             row[name] = _plain(getattr(obj, name))
     anchor, period = entry.retention.anchor_field, entry.retention.period
@@ -77,7 +80,7 @@ def personal_data_of(user_id: int, reg: Register = register) -> list[Section]:
     sections = []
     for label in sorted(reg.entries):
         entry = reg.entries[label]
-        rows = [_row(entry, obj) for obj in entry.rows_of(user_id).order_by("pk")]
+        rows = [_row(entry, obj, user_id) for obj in entry.rows_of(user_id).order_by("pk")]
         sections.append(Section(entry=entry, rows=rows))
     return sections
 

@@ -35,10 +35,13 @@ register.declare(
         subject="subject_id",
         also=lambda user_id: Q(actor_id=user_id),
         fields={
+            "created_at": Category.SECURITY,
+            "action": Category.SECURITY,
             "actor_id": Category.SECURITY,
             "ip": Category.TECHNICAL,
             "user_agent": Category.TECHNICAL,
         },
+        owned_by={"ip": "actor_id", "user_agent": "actor_id"},
         not_personal={
             "changed_fields": _("names of the fields that changed, never their values"),
             "origin_salt": _("a random salt, erased with the IP address it protects"),

@@ -124,6 +124,10 @@ class Entry:
     # Declared fields shown in an export only as this explanation, never as their value:
     # secrets whose disclosure would let someone else into the account.
     redacted: Mapping[str, str | Promise] = field(default_factory=dict)
+    # Fields that belong to whoever a column names, shown in a person's export only on their
+    # own rows: {field: column holding the owner's user id}, e.g. the IP address of an audit
+    # event is the actor's, not the data of the person the event is about.
+    owned_by: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def label(self) -> str:

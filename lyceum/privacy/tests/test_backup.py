@@ -274,3 +274,32 @@ def test_p51_a_backup_from_before_an_upgrade_is_brought_up_to_date_and_erasures_
     assert ErasureLedger.objects.filter(
         subject_digest=ledger_digest(school["bob"].public_id)
     ).exists()
+
+
+def test_p51_a_restore_keeps_deletions_restrictions_and_requests_made_since(school, tmp_path):
+    from lyceum import privacy
+    from lyceum.privacy.models import RightsRequest
+    from lyceum.privacy.register import Purpose
+    from lyceum.privacy.services import (
+        erasure_request,
+        processing_limit_set,
+        rectification_request,
+    )
+
+    path = tmp_path / "school.lyceum-backup"
+    _create(path)
+    ada, bob = school["ada"], school["bob"]
+    pending = erasure_request(user=bob, actor=bob, base_url="/")
+    processing_limit_set(user=ada, actor=ada, kind="objection", purpose="marketing", on=True)
+    asked = rectification_request(user=ada, details="My name is Ada Byron.", base_url="/")
+
+    summary = _restore(path)
+
+    assert summary["requests_carried_forward"] >= 3
+    bob = User.objects.get(pk=bob.pk)
+    assert not bob.is_active  # still out of use, and still due to be erased
+    carried = RightsRequest.objects.get(public_id=pending.public_id)
+    assert (carried.status, carried.user_id) == ("in_progress", bob.pk)
+    assert carried.scheduled_for == pending.scheduled_for
+    assert not privacy.allows(ada, Purpose.MARKETING)
+    assert RightsRequest.objects.get(public_id=asked.public_id).details == "My name is Ada Byron."

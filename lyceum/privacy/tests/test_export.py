@@ -97,3 +97,27 @@ def test_p41_export_command_writes_the_same_archive(person, tmp_path):
     assert data["person"]["email"] == "lea@example.org"
     with pytest.raises(CommandError, match="No account"):
         call_command("privacy", "export", "nobody@example.org", "--out", str(out))
+
+
+def test_p41_an_export_never_shows_staff_addresses_from_events_about_the_person(make_user, rf):
+    from lyceum.core.request_context import RequestOrigin, reset_origin, set_origin
+
+    person = make_user(email="ada@example.org")
+    staff = make_user(email="dpo@school.example", is_staff=True)
+    token = set_origin(RequestOrigin(ip="10.9.9.9", user_agent="StaffBrowser/1"))
+    try:
+        audit_record(action="staff.viewed", actor=staff, subject=person)
+    finally:
+        reset_origin(token)
+    token = set_origin(RequestOrigin(ip="198.51.100.1", user_agent="AdaBrowser/2"))
+    try:
+        audit_record(action="signin", actor=person, subject=person)
+    finally:
+        reset_origin(token)
+    archive = _open(export_archive(user=person, actor=person))
+    everything = b"".join(archive.read(name) for name in archive.namelist())
+    assert b"10.9.9.9" not in everything and b"StaffBrowser" not in everything
+    assert b"198.51.100.1" in everything and b"AdaBrowser/2" in everything
+    data = json.loads(archive.read("data.json"))
+    events = next(s for s in data["sections"] if s["id"] == "privacy.auditevent")["rows"]
+    assert [e["action"] for e in events][-2:] == ["staff.viewed", "signin"]
