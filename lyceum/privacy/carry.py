@@ -45,14 +45,9 @@ def _with_person(row: dict[str, Any]) -> dict[str, Any]:
 
 def reapply(carried: dict[str, list[dict[str, Any]]]) -> int:
     """Write them into the restored database; returns how many rows were carried."""
-    people = {
-        public_id: pk
-        for public_id, pk in get_user_model()
-        ._base_manager.filter(
-            public_id__in={r["person"] for rows in carried.values() for r in rows if r["person"]}
-        )
-        .values_list("public_id", "pk")
-    }
+    wanted = {r["person"] for rows in carried.values() for r in rows if r["person"]}
+    accounts = get_user_model()._base_manager.filter(public_id__in=wanted)
+    people = dict(accounts.values_list("public_id", "pk"))
     count = 0
     for row in carried["requests"]:
         values = {k: v for k, v in row.items() if k not in ("person", "public_id")}
