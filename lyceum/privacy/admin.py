@@ -193,4 +193,21 @@ class LegalHoldAdmin(StaffOnly, admin.ModelAdmin):  # type: ignore[type-arg]
 class ProcessorNoticeAdmin(StaffOnly, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["processor", "status", "attempts", "updated_at", "last_error"]
     list_filter = ["processor", "status"]
+    fields = ["request", "processor", "status", "attempts", "last_error", "updated_at"]
     readonly_fields = ["request", "processor", "status", "attempts", "last_error", "updated_at"]
+    actions = ["try_again"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # For the action; the form itself is read-only.
+        return self._privacy_officer(request) or admin.ModelAdmin.has_change_permission(
+            self, request, obj
+        )
+
+    @admin.action(permissions=["change"], description=_("Tell the processor again"))
+    def try_again(self, request: HttpRequest, queryset: QuerySet[ProcessorNotice]) -> None:
+        from lyceum.privacy.tasks import notify_processor
+
+        failed = queryset.filter(status=ProcessorNotice.Status.FAILED)
+        for notice in failed:
+            notify_processor(notice.pk)
+        self.message_user(request, _("Sent again; the status shows the processor's answer."))

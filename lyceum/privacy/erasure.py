@@ -10,6 +10,7 @@ be erased again (``reapply_ledger``).
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -195,8 +196,10 @@ def _queue_processor_notices(request: RightsRequest, rows: dict[str, list[dict[s
     from lyceum.privacy.tasks import notify_processor
 
     for processor, values in rows.items():
-        notice = ProcessorNotice.objects.create(request=request, processor=processor)
-        transaction.on_commit(partial(notify_processor, notice.pk, values))
+        notice = ProcessorNotice.objects.create(
+            request=request, processor=processor, payload=json.dumps(values, default=str)
+        )
+        transaction.on_commit(partial(notify_processor, notice.pk))
 
 
 def recipient_named(name: str, reg: Register = register) -> Any:
@@ -207,14 +210,15 @@ def recipient_named(name: str, reg: Register = register) -> Any:
     raise LookupError(f"No processor named {name} has an erasure handler.")
 
 
-def notify(notice_id: int, rows: list[dict[str, Any]], *, final: bool) -> None:
-    """Tell one processor to erase (a job; raising makes it retry)."""
+def notify(notice_id: int, *, final: bool) -> None:
+    """Tell one processor to erase (a job; raising makes it retry). What it must erase is
+    kept on the notice, encrypted, until it confirms; then it is emptied."""
     notice = ProcessorNotice.objects.get(pk=notice_id)
     if notice.status == ProcessorNotice.Status.CONFIRMED:
         return
     notice.attempts += 1
     try:
-        recipient_named(notice.processor).erase(rows)
+        recipient_named(notice.processor).erase(json.loads(notice.payload or "[]"))
     except Exception as error:
         notice.last_error = str(error)[:300]
         notice.status = ProcessorNotice.Status.FAILED if final else ProcessorNotice.Status.PENDING
@@ -222,7 +226,8 @@ def notify(notice_id: int, rows: list[dict[str, Any]], *, final: bool) -> None:
         raise
     notice.status = ProcessorNotice.Status.CONFIRMED
     notice.last_error = ""
-    notice.save(update_fields=["attempts", "last_error", "status", "updated_at"])
+    notice.payload = ""
+    notice.save(update_fields=["attempts", "last_error", "status", "payload", "updated_at"])
 
 
 def reapply_ledger(reg: Register = register) -> list[int]:

@@ -241,6 +241,8 @@ class ProcessorNotice(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # What the processor must erase (JSON), encrypted, and emptied once it confirms.
+    payload = EncryptedTextField(blank=True)
 
     class Meta:
         verbose_name = _("notice to a processor")

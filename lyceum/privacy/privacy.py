@@ -143,8 +143,33 @@ register.declare(
 register.declare_not_personal(
     [ErasureLedger], _("hashes of erased accounts' random identifiers, which identify nobody")
 )
+register.declare(
+    Entry(
+        model=ProcessorNotice,
+        subject=None,
+        linked_by=_(
+            "what an erased person's processors must erase, kept encrypted until each "
+            "processor confirms, then emptied"
+        ),
+        fields={"payload": Category.CONTACT},
+        not_personal={
+            "last_error": _("the processor's technical answer"),
+            "request": _("the erasure it belongs to"),
+        },
+        purpose=_("Telling processors to erase your data when you delete your account."),
+        legal_basis=LegalBasis.LEGAL_OBLIGATION,
+        retention=Retention(
+            period=timedelta(days=90),
+            anchor_field="updated_at",
+            description=_("until the processor confirms; 90 days at most"),
+            anonymise={"payload": ""},
+        ),
+        erasure=Erasure(action=ErasureAction.ANONYMISE, replacements={"payload": ""}),
+    )
+)
+
 register.declare_not_personal(
-    [LegalHold, ProcessorNotice, RetentionRun],
+    [LegalHold, RetentionRun],
     _("the privacy engine's bookkeeping: kinds of data, counts, dates and row numbers"),
 )
 

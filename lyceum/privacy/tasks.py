@@ -23,11 +23,11 @@ def build_data_export(export_id: int, base_url: str, task: Any = None) -> None:
 
 
 @db_task(retries=NOTICE_RETRIES, retry_delay=300, context=True)
-def notify_processor(notice_id: int, rows: list[dict[str, Any]], task: Any = None) -> None:
+def notify_processor(notice_id: int, task: Any = None) -> None:
     """Tell a processor to erase (P48); retried for about 40 minutes, then left failed for
-    staff to see in the back office."""
+    staff to see, and try again, in the back office."""
     final = task is None or task.retries == 0 or HUEY.immediate
-    erasure.notify(notice_id, rows, final=final)
+    erasure.notify(notice_id, final=final)
 
 
 @db_periodic_task(crontab(minute="*/15"))

@@ -12,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.urls import reverse
 
 from lyceum.accounts.models import User
 from lyceum.privacy.models import ProcessorNotice, RightsRequest
@@ -91,12 +93,13 @@ def test_p48_erasure_tells_the_processor_exactly_what_it_holds(
     notice = ProcessorNotice.objects.get(request=rights_request)
     assert notice.processor == "Mailing list provider"
     assert notice.status == ProcessorNotice.Status.CONFIRMED
+    assert notice.payload == ""  # nothing of the person is kept once the processor confirmed
     rights_request.refresh_from_db()
     assert rights_request.report["processors"] == ["Mailing list provider"]
 
 
-def test_p48_a_processor_that_does_not_confirm_is_left_for_staff_to_see(
-    processor, make_user, django_capture_on_commit_callbacks
+def test_p48_a_processor_that_does_not_confirm_is_left_for_staff_to_try_again(
+    processor, make_user, django_capture_on_commit_callbacks, dpo_client
 ):
     processor.status = 503
     user = make_user(email="ada@example.org")
@@ -106,3 +109,19 @@ def test_p48_a_processor_that_does_not_confirm_is_left_for_staff_to_see(
     assert notice.status == ProcessorNotice.Status.FAILED
     assert "503" in notice.last_error
     assert not User.objects.filter(pk=user.pk).exists()  # the erasure itself stands
+    with connection.cursor() as cursor:  # kept for the next try, encrypted
+        cursor.execute("SELECT payload FROM privacy_processornotice")
+        assert b"ada@example.org" not in str(cursor.fetchone()[0]).encode()
+
+    # The processor is back; the DPO tries again from the back office.
+    processor.status = 200
+    dpo_client.post(
+        reverse("admin:privacy_processornotice_changelist"),
+        {"action": "try_again", "_selected_action": [notice.pk]},
+    )
+    notice.refresh_from_db()
+    assert notice.status == ProcessorNotice.Status.CONFIRMED
+    assert json.loads(processor.received[-1][1])["rows"] == [
+        {"email": "ada@example.org", "name": "Test Person"}
+    ]
+    assert notice.payload == ""
