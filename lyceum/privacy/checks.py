@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -83,6 +84,8 @@ def _entry_problems(entry: Entry, reg: Register) -> list[str]:
                 problems.append(f"{label}: anonymises '{name}', which the model does not have")
     if erasure.action == ErasureAction.HOLD and not (erasure.reason and erasure.hold_for):
         problems.append(f"{label}: a legal hold needs a reason and a duration")
+    if erasure.hold_from and erasure.hold_from not in field_names:
+        problems.append(f"{label}: a hold counts from '{erasure.hold_from}', which it lacks")
     if erasure.action != ErasureAction.DELETE and entry.subject and entry.subject != "pk":
         link = model._meta.get_field(entry.subject.split("__")[0])
         remote = getattr(link, "remote_field", None)
@@ -111,12 +114,30 @@ def _entry_problems(entry: Entry, reg: Register) -> list[str]:
     return problems
 
 
+_BLOCKING: tuple[Any, ...] = (models.PROTECT, models.RESTRICT)
+
+
 def register_problems(
     reg: Register = register, models_: Iterable[type[models.Model]] | None = None
 ) -> list[str]:
     """Everything that keeps the register from covering the database; empty when complete."""
     problems: list[str] = []
+    user_label = settings.AUTH_USER_MODEL.lower()
     for model in apps.get_models() if models_ is None else models_:
+        for f in model._meta.concrete_fields:
+            related = f.related_model
+            if (
+                f.is_relation
+                and related is not None
+                and not isinstance(related, str)
+                and related._meta.label_lower == user_label
+                and getattr(f.remote_field, "on_delete", None) in _BLOCKING
+            ):
+                problems.append(
+                    f"{model._meta.label}.{f.name} stops a person's account from being erased "
+                    "(PROTECT/RESTRICT); declare what erasure does to it and use CASCADE or "
+                    "SET_NULL"
+                )
         label = model._meta.label
         if label in reg.entries:
             problems.extend(_entry_problems(reg.entries[label], reg))

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from lyceum.core.request_context import RequestOrigin, reset_origin, set_origin
@@ -75,10 +76,18 @@ def plan(user_id: int, reg: Register = register, now: datetime | None = None) ->
     now = now or timezone.now()
     items = []
     for entry in _ordered(reg):
-        count = entry.rows_of(user_id).count()
+        rows = entry.rows_of(user_id)
+        hold, anchor = entry.erasure.hold_for, entry.erasure.hold_from
+        until = None
+        if entry.erasure.action == ErasureAction.HOLD and hold:
+            if anchor:  # held per row; the report gives the last day any of them goes
+                rows = rows.filter(**{f"{anchor}__gt": now - hold})
+                latest = rows.aggregate(latest=Max(anchor))["latest"]
+                until = latest + hold if latest else None
+            else:
+                until = now + hold
+        count = rows.count()
         if count:
-            hold = entry.erasure.hold_for
-            until = now + hold if entry.erasure.action == ErasureAction.HOLD and hold else None
             items.append(Item(entry=entry, count=count, until=until))
     return items
 
@@ -162,12 +171,14 @@ def erase(
             rows.delete()
             continue
         if entry.erasure.action == ErasureAction.HOLD and item.until:
+            held = _holds(entry, rows, now, item.until)
+            past = rows.exclude(pk__in=[pk for pk, _ in held])
+            files.extend(n for name in entry.file_fields for n in past.values_list(name, flat=True))
+            past.delete()  # their legal period is over already
             LegalHold.objects.bulk_create(
                 [
-                    LegalHold(
-                        entry=entry.label, object_id=str(pk), until=item.until, request=request
-                    )
-                    for pk in rows.values_list("pk", flat=True)
+                    LegalHold(entry=entry.label, object_id=str(pk), until=until, request=request)
+                    for pk, until in held
                 ],
                 ignore_conflicts=True,
             )
@@ -185,6 +196,18 @@ def erase(
     if request is not None and notify_processors and processor_rows:
         _queue_processor_notices(request, processor_rows)
     return items
+
+
+def _holds(entry: Entry, rows: Any, now: datetime, until: datetime) -> list[tuple[Any, datetime]]:
+    """(row key, end of its hold) for the rows still under a legal hold."""
+    anchor, hold = entry.erasure.hold_from, entry.erasure.hold_for
+    if not anchor or hold is None:
+        return [(pk, until) for pk in rows.values_list("pk", flat=True)]
+    return [
+        (pk, date + hold)
+        for pk, date in rows.values_list("pk", anchor)
+        if date is not None and date + hold > now
+    ]
 
 
 def _delete_files(names: list[str]) -> None:

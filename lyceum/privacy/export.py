@@ -66,7 +66,7 @@ def _row(entry: Entry, obj: models.Model, user_id: int) -> dict[str, Any]:
         if name in entry.redacted:
             row[name] = f"({entry.redacted[name]})"
         elif name in entry.owned_by and getattr(obj, entry.owned_by[name]) != user_id:
-            row[name] = f"({_('another person’s data, withheld')})"
+            row[name] = "({})".format(_("another person’s data, withheld"))
         else:
             row[name] = _plain(getattr(obj, name))
     anchor, period = entry.retention.anchor_field, entry.retention.period

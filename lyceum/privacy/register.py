@@ -96,9 +96,12 @@ class Erasure:
     action: ErasureAction
     # For ANONYMISE: the value each personal field takes (fields not listed are left alone).
     replacements: Mapping[str, object] = field(default_factory=dict)
-    # For HOLD: why the rows stay, and for how long after erasure is asked.
+    # For HOLD: why the rows stay, and for how long: after the erasure, or after each row's
+    # own date in ``hold_from`` (an invoice is kept 10 years from its date, not from the day
+    # its buyer left). Rows whose hold has already ended are deleted.
     reason: str | Promise = ""
     hold_for: timedelta | None = None
+    hold_from: str | None = None
 
 
 @dataclass(frozen=True)

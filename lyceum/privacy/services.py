@@ -367,4 +367,11 @@ def processing_limit_set(
         subject=user,
         changed_fields=[purpose] if purpose else [],
     )
+    if getattr(actor, "pk", None) != user.pk:  # staff acted: the person is told (Art. 18(3))
+        _mail(
+            user,
+            gettext_noop("The use of your data has changed"),
+            "privacy/limit_changed_email.txt",
+            {"kind": kind, "on": on, "purpose": purpose},
+        )
     return True

@@ -249,3 +249,34 @@ def test_p51_the_ledger_holds_no_personal_data(make_user):
         assert known.lower() not in line.subject_digest or len(known) < 4
         assert hashlib.sha256(known.encode()).hexdigest() != line.subject_digest
     assert RetentionRun.objects.count() == 0
+
+
+def test_p19_a_hold_can_run_from_each_rows_own_date(make_user, monkeypatch):
+    """Like invoices kept ten years from their date: an old row whose period is over goes
+    at once; a recent one is held until its own date plus the period."""
+    import dataclasses
+
+    from lyceum.privacy.register import register
+    from lyceum.privacy.services import rectification_request
+
+    entry = register.entries["privacy.RightsRequest"]
+    per_row = dataclasses.replace(
+        entry,
+        erasure=dataclasses.replace(
+            entry.erasure, hold_for=timedelta(days=365), hold_from="created_at"
+        ),
+    )
+    monkeypatch.setitem(register.entries, "privacy.RightsRequest", per_row)
+    user = make_user(email="ada@example.org")
+    old = rectification_request(user=user, details="An old request.", base_url="/")
+    recent = rectification_request(user=user, details="A recent request.", base_url="/")
+    two_years_ago = timezone.now() - timedelta(days=730)
+    RightsRequest.objects.filter(pk=old.pk).update(created_at=two_years_ago)
+    out = io.StringIO()
+    call_command("privacy", "erase", user.email, "--now", stdout=out)
+    report = json.loads(out.getvalue())
+    assert not RightsRequest.objects.filter(pk=old.pk).exists()
+    hold = LegalHold.objects.get(object_id=str(recent.pk))
+    assert abs(hold.until - (recent.created_at + timedelta(days=365))) < timedelta(seconds=1)
+    [kept] = report["kept"]
+    assert kept["count"] == 2  # the recent request and the erasure request itself

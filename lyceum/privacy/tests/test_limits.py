@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from lyceum import privacy
@@ -88,16 +89,22 @@ def test_rights_pages_need_a_signed_in_person(client, url):
     assert response.url.startswith(reverse("account_login"))
 
 
-def test_p44_staff_can_lift_a_restriction_and_it_is_logged(dpo_client, make_user):
-    user = make_user()
+def test_p44_staff_can_lift_a_restriction_and_it_is_logged_and_told(
+    dpo_client, make_user, django_capture_on_commit_callbacks
+):
+    user = make_user(email="ada@example.org")
     ProcessingLimit.objects.create(user=user, kind=ProcessingLimit.Kind.RESTRICTION)
     limit = ProcessingLimit.objects.get()
-    dpo_client.post(
-        reverse("admin:privacy_processinglimit_changelist"),
-        {"action": "lift", "_selected_action": [limit.pk]},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        dpo_client.post(
+            reverse("admin:privacy_processinglimit_changelist"),
+            {"action": "lift", "_selected_action": [limit.pk]},
+        )
     assert privacy.allows(user, Purpose.SERVICE)
     assert AuditEvent.objects.filter(action="privacy.restriction.lifted", subject_id=user.pk)
+    [told] = mail.outbox  # GDPR Art. 18(3): the person learns it from us
+    assert told.to == ["ada@example.org"]
+    assert "restriction on the use of your data has been lifted" in told.body
 
 
 def test_p44_staff_restrict_at_a_persons_request_and_it_is_logged(dpo_client, make_user):

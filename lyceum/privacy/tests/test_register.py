@@ -86,3 +86,50 @@ def test_p01_every_declaration_states_purpose_basis_retention_and_erasure():
         assert entry.legal_basis
         assert str(entry.retention.description) or entry.retention.period is not None
         assert entry.erasure.action
+
+
+@isolate_apps("lyceum.privacy")
+def test_p43_a_link_that_would_stop_an_erasure_fails_the_check():
+    class Invoice(models.Model):
+        buyer = models.ForeignKey(User, on_delete=models.PROTECT)
+
+        class Meta:
+            app_label = "privacy"
+
+    problems = register_problems(register, [Invoice])
+    assert any("Invoice.buyer stops a person's account from being erased" in p for p in problems)
+
+
+@isolate_apps("lyceum.privacy")
+def test_p19_a_kept_row_that_would_cascade_with_its_person_fails_the_check():
+    from datetime import timedelta
+
+    from lyceum.privacy.register import Entry, Erasure, ErasureAction, LegalBasis, Retention
+
+    class Receipt(models.Model):
+        buyer = models.ForeignKey(User, on_delete=models.CASCADE)
+        issued_on = models.DateTimeField()
+
+        class Meta:
+            app_label = "privacy"
+
+    local = Register()
+    local.declare(
+        Entry(
+            model=Receipt,
+            subject="buyer",
+            fields={"issued_on": Category.ACCOUNT},
+            purpose="Accounting",
+            legal_basis=LegalBasis.LEGAL_OBLIGATION,
+            retention=Retention(period=None, description="ten years"),
+            erasure=Erasure(
+                action=ErasureAction.HOLD,
+                reason="Tax law",
+                hold_for=timedelta(days=3650),
+                hold_from="paid_on",
+            ),
+        )
+    )
+    problems = register_problems(local, [Receipt])
+    assert any("would be deleted with their person" in p for p in problems)
+    assert any("a hold counts from 'paid_on'" in p for p in problems)
