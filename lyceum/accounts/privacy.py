@@ -11,8 +11,6 @@ from lyceum.accounts.models import User, UserSession
 from lyceum.privacy.register import (
     Category,
     Entry,
-    Erasure,
-    ErasureAction,
     LegalBasis,
     Retention,
     register,
@@ -39,7 +37,6 @@ register.declare(
         purpose=_ACCOUNT,
         legal_basis=LegalBasis.CONTRACT,
         retention=_FOR_THE_ACCOUNT,
-        erasure=Erasure(action=ErasureAction.DELETE),
         redacted={"password": _("a one-way hash of your password, which nobody can read back")},
     )
 )
@@ -52,7 +49,6 @@ register.declare(
         purpose=_ACCOUNT,
         legal_basis=LegalBasis.CONTRACT,
         retention=_FOR_THE_ACCOUNT,
-        erasure=Erasure(action=ErasureAction.DELETE),
     )
 )
 
@@ -67,7 +63,6 @@ register.declare(
         retention=Retention(
             period=timedelta(days=3), anchor_field="created", description=_("three days")
         ),
-        erasure=Erasure(action=ErasureAction.DELETE),
     )
 )
 
@@ -86,7 +81,6 @@ register.declare(
         ),
         legal_basis=LegalBasis.CONTRACT,
         retention=_FOR_THE_ACCOUNT,
-        erasure=Erasure(action=ErasureAction.DELETE),
     )
 )
 
@@ -99,7 +93,6 @@ register.declare(
         purpose=_("Not used: Lyceum does not keep identity providers' tokens."),
         legal_basis=LegalBasis.CONTRACT,
         retention=_FOR_THE_ACCOUNT,
-        erasure=Erasure(action=ErasureAction.DELETE),
     )
 )
 
@@ -117,7 +110,6 @@ register.declare(
         redacted={"data": _("the secret keys of your second factor, withheld for your safety")},
         legal_basis=LegalBasis.CONTRACT,
         retention=_FOR_THE_ACCOUNT,
-        erasure=Erasure(action=ErasureAction.DELETE),
     )
 )
 
@@ -137,6 +129,5 @@ register.declare(
             anchor_field="expire_date",
             description=_("until the session expires (two weeks at most)"),
         ),
-        erasure=Erasure(action=ErasureAction.DELETE),
     )
 )

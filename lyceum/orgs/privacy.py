@@ -6,8 +6,6 @@ from lyceum.orgs.models import Membership, Organisation
 from lyceum.privacy.register import (
     Category,
     Entry,
-    Erasure,
-    ErasureAction,
     LegalBasis,
     Retention,
     register,
@@ -31,7 +29,6 @@ register.declare(
             period=None,
             description=_("as long as you belong to the organisation"),
         ),
-        erasure=Erasure(action=ErasureAction.DELETE),
     )
 )
 

@@ -83,7 +83,6 @@ register.declare(
         retention=Retention(
             period=timedelta(0), anchor_field="expires_at", description=_("seven days")
         ),
-        erasure=Erasure(action=ErasureAction.DELETE),
     )
 )
 
@@ -136,7 +135,6 @@ register.declare(
         purpose=_("Respecting the restrictions and objections you asked for."),
         legal_basis=LegalBasis.LEGAL_OBLIGATION,
         retention=Retention(period=None, description=_("as long as you keep your account")),
-        erasure=Erasure(action=ErasureAction.DELETE),
     )
 )
 
@@ -193,7 +191,6 @@ register.declare(
             anchor_field="action_time",
             description=_("one year"),
         ),
-        erasure=Erasure(action=ErasureAction.DELETE),
     )
 )
 

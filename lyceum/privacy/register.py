@@ -116,7 +116,8 @@ class Entry:
     purpose: str | Promise
     legal_basis: LegalBasis
     retention: Retention
-    erasure: Erasure
+    # What erasure does to the rows: deleted (with their files) unless declared otherwise.
+    erasure: Erasure = field(default_factory=lambda: Erasure(action=ErasureAction.DELETE))
     recipients: tuple[Recipient, ...] = ()
     # Personal-looking fields that are not personal here, with the reason (e.g. a hash).
     not_personal: Mapping[str, str | Promise] = field(default_factory=dict)
