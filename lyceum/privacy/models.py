@@ -22,7 +22,9 @@ from lyceum.core.fields import EncryptedTextField
 class AuditEvent(models.Model):
     id = models.BigAutoField(primary_key=True)
     created_at = models.DateTimeField(db_index=True)
-    actor_id = models.BigIntegerField(null=True, blank=True, help_text=_("Who acted (user id)."))
+    actor_id = models.BigIntegerField(
+        null=True, blank=True, db_index=True, help_text=_("Who acted (user id).")
+    )
     action = models.CharField(max_length=80, db_index=True)
     target_type = models.CharField(max_length=80, blank=True)
     target_id = models.CharField(max_length=64, blank=True)

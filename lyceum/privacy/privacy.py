@@ -176,7 +176,9 @@ register.declare(
         model=LogEntry,
         subject="user",
         also=lambda user_id: Q(
-            content_type__app_label="accounts", content_type__model="user", object_id=str(user_id)
+            # The content type is cached, so the query uses the log's (type, object) index.
+            content_type=ContentType.objects.get_by_natural_key("accounts", "user"),
+            object_id=str(user_id),
         ),
         fields={
             "object_repr": Category.IDENTITY,
