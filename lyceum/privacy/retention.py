@@ -39,19 +39,25 @@ def _expired(entry: Entry, now: datetime) -> models.QuerySet[Any] | None:
     return rows
 
 
-def _in_batches(entry: Entry, rows: models.QuerySet[Any], apply: Any, batch: int = BATCH) -> int:
+def _in_batches(
+    entry: Entry, rows: models.QuerySet[Any], apply: Any, batch: int = BATCH
+) -> int:
     """Apply ``apply(pks)`` batch by batch, each in its own short transaction, so a sweep of
-    millions of rows never holds a long lock; returns how many rows."""
-    done = 0
-    seen: set[Any] = set()
+    millions of rows never holds a long lock; returns how many rows.
+
+    Batches follow the primary key from where the last one stopped, so rows already done are
+    never read again (anonymised rows still match the date condition)."""
+    done, last = 0, None
+    ordered = rows.order_by("pk")
     while True:
-        pks = list(rows.order_by().values_list("pk", flat=True)[:batch])
-        if not pks or seen.issuperset(pks):
-            return done  # the second case: a rule whose result still matches (not re-done)
-        seen.update(pks)
+        page = ordered if last is None else ordered.filter(pk__gt=last)
+        pks = list(page.values_list("pk", flat=True)[:batch])
+        if not pks:
+            return done
         with transaction.atomic():
             apply(pks)
         done += len(pks)
+        last = pks[-1]
 
 
 def _delete(entry: Entry, pks: list[Any]) -> None:
