@@ -39,9 +39,7 @@ def _expired(entry: Entry, now: datetime) -> models.QuerySet[Any] | None:
     return rows
 
 
-def _in_batches(
-    entry: Entry, rows: models.QuerySet[Any], apply: Any, batch: int = BATCH
-) -> int:
+def _in_batches(entry: Entry, rows: models.QuerySet[Any], apply: Any, batch: int = BATCH) -> int:
     """Apply ``apply(pks)`` batch by batch, each in its own short transaction, so a sweep of
     millions of rows never holds a long lock; returns how many rows.
 
