@@ -25,3 +25,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     async def notification(self, event: dict[str, Any]) -> None:
         await self.send_json({"kind": event["kind"], "text": event["text"]})
+
+    async def session_end(self, event: dict[str, Any]) -> None:
+        """The account was taken out of use: its open pages lose their live connection."""
+        await self.close(code=4401)

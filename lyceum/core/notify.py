@@ -18,3 +18,11 @@ def send_to_user(*, user_id: int, kind: str, text: str) -> None:
     async_to_sync(layer.group_send)(
         user_group(user_id), {"type": "notification", "kind": kind, "text": text}
     )
+
+
+def disconnect_user(*, user_id: int) -> None:
+    """Close every socket the person has open (their account was taken out of use)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    async_to_sync(layer.group_send)(user_group(user_id), {"type": "session.end"})

@@ -49,3 +49,19 @@ def test_anonymous_socket_is_refused():
         assert closed["code"] == 4401
 
     async_to_sync(scenario)()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_p43_an_account_taken_out_of_use_loses_its_open_connections(make_user):
+    from lyceum.privacy.services import erasure_request
+
+    alice = make_user()
+
+    async def scenario() -> None:
+        page = await _open(alice)
+        assert (await page.receive_output(2))["type"] == "websocket.accept"
+        await sync_to_async(erasure_request)(user=alice, actor=alice, base_url="/")
+        closed = await page.receive_output(2)
+        assert (closed["type"], closed["code"]) == ("websocket.close", 4401)
+
+    async_to_sync(scenario)()

@@ -121,3 +121,20 @@ def test_p41_an_export_never_shows_staff_addresses_from_events_about_the_person(
     data = json.loads(archive.read("data.json"))
     events = next(s for s in data["sections"] if s["id"] == "privacy.auditevent")["rows"]
     assert [e["action"] for e in events][-2:] == ["staff.viewed", "signin"]
+
+
+def test_p41_the_report_reads_as_text_in_the_persons_language(person):
+    from django.utils import translation
+
+    person.language = "fr"
+    person.save()
+    report = _open(export_archive(user=person, actor=person)).read("report.html").decode()
+    assert ">True<" not in report and ">False<" not in report
+    with translation.override("fr"):
+        from django.template.defaultfilters import yesno
+
+        assert f">{yesno(True)}<" in report  # a verified address
+    assert person.date_joined.isoformat() not in report  # dates are written out, not ISO
+    data = json.loads(_open(export_archive(user=person, actor=person)).read("data.json"))
+    users = next(s for s in data["sections"] if s["id"] == "accounts.user")
+    assert users["rows"][0]["date_joined"] == person.date_joined.isoformat()  # JSON stays exact
