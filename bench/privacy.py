@@ -855,6 +855,12 @@ def _pg_name(url: str) -> str:
     return name
 
 
+def _pg_template(name: str, key: str) -> str:
+    """The cached seeded database of one size: named after the scratch database, so that
+    runs on different scratch databases do not share (or drop) each other's."""
+    return f"{name}_c{key}"[:63]
+
+
 def _pg_exists(cur: Any, name: str) -> bool:
     cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
     return cur.fetchone() is not None
@@ -872,7 +878,7 @@ def prepare_database(size: int, options: Options, env: dict[str, str]) -> str | 
             return str(cached.relative_to(ROOT))
         return None
     name = _pg_name(options.database_url)
-    template = f"lyceum_bench_c{key}"[:63]
+    template = _pg_template(name, key)
     from psycopg import sql
 
     with _pg_admin(options.database_url) as admin, admin.cursor() as cur:
@@ -904,17 +910,19 @@ def store_cache(size: int, options: Options, env: dict[str, str]) -> str | None:
             old.unlink()
         path = Path(env["DATABASE_URL"].removeprefix("sqlite:///"))
         target = CACHE / f"privacy-{key}.sqlite3"
-        shutil.copyfile(path, target)
+        partial_copy = target.with_suffix(f".{os.getpid()}.part")
+        shutil.copyfile(path, partial_copy)
+        os.replace(partial_copy, target)  # a run reading the cache sees a whole file or none
         return str(target.relative_to(ROOT))
     from psycopg import sql
 
     connections.close_all()
     name = _pg_name(options.database_url)
-    template = f"lyceum_bench_c{key}"[:63]
+    template = _pg_template(name, key)
     with _pg_admin(options.database_url) as admin, admin.cursor() as cur:
         cur.execute(
             "SELECT datname FROM pg_database WHERE datname LIKE %s",
-            [f"lyceum_bench_c{size}\\_%"],
+            [_pg_template(name, f"{size}").replace("_", "\\_") + "\\_%"],
         )
         for (old,) in cur.fetchall():
             cur.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(old)))
