@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "lyceum.privacy",
     "lyceum.accounts",
     "lyceum.orgs",
+    "lyceum.learning",
 ]
 
 MIDDLEWARE = [
@@ -269,6 +270,8 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/15m/key",
     "signup": "30/h/ip",
     "reset_password": "20/h/ip,5/h/key",
+    # Joining a class by its code and signing in with a pseudonym's personal code.
+    "pseudonym": "20/10m/ip",
 }
 ACCOUNT_FORMS = {
     "signup": "lyceum.accounts.forms.SignupForm",

@@ -14,5 +14,6 @@ urlpatterns = [
     path("account/data/", include("lyceum.privacy.urls")),
     path("accounts/", include("allauth.urls")),
     path("organisations/", include("lyceum.orgs.urls")),
+    path("", include("lyceum.learning.urls")),
     path("admin/", admin.site.urls),
 ]

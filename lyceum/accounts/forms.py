@@ -61,3 +61,31 @@ class ProfileForm(forms.ModelForm):
             "name": forms.TextInput(attrs={"autocomplete": "name"}),
             "display_name": forms.TextInput(attrs={"autocomplete": "nickname"}),
         }
+
+
+class AttachAccountForm(forms.Form):
+    """An email address and a password for a pseudonymous student's account (P29)."""
+
+    email = forms.EmailField(label=_("Email address"))
+    password1 = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_email(self) -> str:
+        email = str(self.cleaned_data["email"]).lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                _("This address belongs to another account. Use another address.")
+            )
+        return email
+
+    def clean_password1(self) -> str:
+        from django.contrib.auth.password_validation import validate_password
+
+        password = str(self.cleaned_data["password1"])
+        validate_password(password, self.user)
+        return password

@@ -44,7 +44,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person with an account. Sign-up needs only name, email and password (P04)."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    email = models.EmailField(_("email address"), unique=True)
+    # Empty only for a pseudonymous student (P29), who signs in with a personal code.
+    email = models.EmailField(_("email address"), unique=True, null=True, blank=True)
     name = models.CharField(_("full name"), max_length=150)
     display_name = models.CharField(
         _("display name"),
@@ -80,6 +81,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_instructor = models.BooleanField(_("instructor"), default=False)
     is_dpo = models.BooleanField(_("data protection officer"), default=False)
+    is_pseudonymous = models.BooleanField(
+        _("pseudonymous"),
+        default=False,
+        help_text=_("Joined a class under a pseudonym, without an email address."),
+    )
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
 
     objects: ClassVar[UserManager] = UserManager()
@@ -89,6 +95,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS = ["name"]
 
     class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email__isnull=False) | models.Q(is_pseudonymous=True),
+                name="email_unless_pseudonymous",
+            )
+        ]
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
@@ -100,7 +112,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         """The name other people see; none once the account is being deleted (P43)."""
         if not self.is_active:
             return str(_("Former member"))
-        return self.display_name or self.name or self.email.split("@")[0]
+        return self.display_name or self.name or (self.email or "").split("@")[0]
 
     def get_full_name(self) -> str:
         return self.name
@@ -129,3 +141,23 @@ class UserSession(AbstractBaseSession):
         from lyceum.accounts.sessions import SessionStore
 
         return SessionStore
+
+
+class PseudonymKey(models.Model):
+    """How a pseudonymous student signs in: a personal code ``HANDLE-SECRET``. The handle
+    finds the key; only a hash of the secret is kept, so a lost code is replaced, never shown
+    again."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pseudonym_key"
+    )
+    handle = models.CharField(max_length=8, unique=True)
+    secret_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pseudonym sign-in code")
+        verbose_name_plural = _("pseudonym sign-in codes")
+
+    def __str__(self) -> str:
+        return self.handle

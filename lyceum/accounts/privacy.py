@@ -7,7 +7,7 @@ from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.utils.translation import gettext_lazy as _
 
-from lyceum.accounts.models import User, UserSession
+from lyceum.accounts.models import PseudonymKey, User, UserSession
 from lyceum.privacy.register import (
     Category,
     Entry,
@@ -33,6 +33,7 @@ register.declare(
             "password": Category.ACCOUNT,
             "date_joined": Category.ACCOUNT,
             "last_login": Category.SECURITY,
+            "is_pseudonymous": Category.ACCOUNT,
         },
         purpose=_ACCOUNT,
         legal_basis=LegalBasis.CONTRACT,
@@ -129,5 +130,17 @@ register.declare(
             anchor_field="expire_date",
             description=_("until the session expires (two weeks at most)"),
         ),
+    )
+)
+
+register.declare(
+    Entry(
+        model=PseudonymKey,
+        subject="user",
+        fields={"handle": Category.SECURITY, "secret_hash": Category.SECURITY},
+        redacted={"secret_hash": _("a one-way hash of your sign-in code")},
+        purpose=_("Signing you in to your class under a pseudonym, without an email address."),
+        legal_basis=LegalBasis.CONTRACT,
+        retention=_FOR_THE_ACCOUNT,
     )
 )

@@ -1,18 +1,24 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from lyceum.accounts.forms import ProfileForm
+from lyceum.accounts.forms import AttachAccountForm, ProfileForm
 from lyceum.accounts.http import AuthenticatedRequest
 from lyceum.accounts.models import User
 from lyceum.accounts.selectors import user_has_second_factor, user_platform_roles
-from lyceum.accounts.services import user_profile_update
+from lyceum.accounts.services import (
+    account_welcome_complete,
+    pseudonym_attach_account,
+    user_profile_update,
+    welcome_user,
+)
 from lyceum.core.language import remember_language
 
 
@@ -42,3 +48,46 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
             "has_second_factor": user_has_second_factor(user),
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def welcome(request: HttpRequest, uidb36: str, token: str) -> HttpResponse:
+    """The link in the email of an account someone else created (an organisation's roster):
+    the person chooses their password, which proves the address is theirs."""
+    from django.contrib.auth.forms import SetPasswordForm
+
+    user = welcome_user(uidb36, token)
+    if user is None:
+        return render(request, "accounts/welcome_invalid.html", status=404)
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        account_welcome_complete(user=user, password=form.cleaned_data["new_password1"])
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome! Your account is ready."))
+        return redirect("learning:timetable")
+    return render(request, "accounts/welcome.html", {"form": form, "welcomed": user})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attach_account(request: AuthenticatedRequest) -> HttpResponse:
+    """A pseudonymous student adds an email address and a password to their account (P29)."""
+    from allauth.account.models import EmailAddress
+
+    if not request.user.is_pseudonymous:
+        return redirect("accounts:profile")
+    form = AttachAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = pseudonym_attach_account(
+            user=request.user,
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+        )
+        address = EmailAddress.objects.get(user=user, email=user.email)
+        address.send_confirmation(request)
+        messages.success(
+            request,
+            _("Your account now has an email address. Confirm it with the link we sent you."),
+        )
+        return redirect("accounts:profile")
+    return render(request, "accounts/attach_account.html", {"form": form})

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from lyceum.orgs.models import Membership, Organisation
+from lyceum.orgs.models import Contract, Membership, Organisation
 
 
 class MembershipInline(admin.TabularInline):
@@ -24,3 +24,11 @@ class OrganisationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(Contract)
+class ContractAdmin(admin.ModelAdmin):
+    list_display = ["reference", "organisation", "starts_on", "ends_on", "seats", "controller"]
+    list_filter = ["controller", "organisation"]
+    search_fields = ["reference", "organisation__name"]
+    autocomplete_fields = ["organisation"]

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lyceum.core.models import TimeStampedModel
@@ -49,3 +52,73 @@ class Membership(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organisation}"
+
+
+class Contract(TimeStampedModel):
+    """What a client bought: seats in some courses for a period, and who controls the data."""
+
+    class Controller(models.TextChoices):
+        SCHOOL = "school", _("The school is the controller of the members' data")
+        ORGANISATION = (
+            "organisation",
+            _("The organisation is the controller; the school is its processor"),
+        )
+
+    class RecordingRetention(models.TextChoices):
+        DAYS_7 = "7d", _("7 days")
+        DAYS_14 = "14d", _("14 days")
+        UNTIL_ASKED = "asked", _("Until the organisation asks (at most 5 years after the contract)")
+
+    # Recordings kept "until asked" still go this long after the contract ends.
+    RECORDINGS_MAX_AFTER_END = timedelta(days=5 * 365)
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="contracts"
+    )
+    reference = models.CharField(_("reference"), max_length=60)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    seats = models.PositiveIntegerField(
+        _("seats"), help_text=_("How many places in classes the contract pays for.")
+    )
+    controller = models.CharField(
+        _("data controller"),
+        max_length=20,
+        choices=Controller.choices,
+        default=Controller.SCHOOL,
+    )
+    recording_retention = models.CharField(
+        _("recordings of live classes kept"),
+        max_length=10,
+        choices=RecordingRetention.choices,
+        default=RecordingRetention.DAYS_14,
+    )
+
+    class Meta:
+        ordering = ["-starts_on", "reference"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="contract_ends_after_it_starts",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "reference"], name="one_reference_per_org"
+            ),
+        ]
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+
+    def __str__(self) -> str:
+        return f"{self.organisation} – {self.reference}"
+
+    def is_current(self, on: date | None = None) -> bool:
+        on = on or timezone.localdate()
+        return self.starts_on <= on <= self.ends_on
+
+    def recording_kept_for(self, recorded_on: date) -> timedelta:
+        """How long a recording made on ``recorded_on`` is kept under this contract."""
+        if self.recording_retention == self.RecordingRetention.DAYS_7:
+            return timedelta(days=7)
+        if self.recording_retention == self.RecordingRetention.DAYS_14:
+            return timedelta(days=14)
+        return (self.ends_on + self.RECORDINGS_MAX_AFTER_END) - recorded_on

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from lyceum.orgs.models import Membership, Organisation
+from lyceum.orgs.models import Contract, Membership, Organisation
 from lyceum.privacy.register import (
     Category,
     Entry,
@@ -33,3 +33,4 @@ register.declare(
 )
 
 register.declare_not_personal([Organisation], _("a company or an institution, not a person"))
+register.declare_not_personal([Contract], _("an agreement between the school and a client"))

@@ -6,4 +6,9 @@ app_name = "orgs"
 urlpatterns = [
     path("", views.my_organisations, name="mine"),
     path("<slug:slug>/members/", views.members, name="members"),
+    path(
+        "<slug:slug>/members/<int:membership_pk>/remove/",
+        views.member_remove,
+        name="member_remove",
+    ),
 ]

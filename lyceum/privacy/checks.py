@@ -53,8 +53,9 @@ def _entry_problems(entry: Entry, reg: Register) -> list[str]:
     for name in entry.redacted:
         if name not in entry.fields:
             problems.append(f"{label}: redacts '{name}', which is not a declared field")
+    columns = field_names | {f.attname for f in model._meta.concrete_fields}
     for name, owner in entry.owned_by.items():
-        if name not in entry.fields or owner not in field_names:
+        if name not in entry.fields or owner not in columns:
             problems.append(f"{label}: '{name}' owned by '{owner}' needs both to exist")
     covered = set(entry.fields) | set(entry.not_personal)
     if entry.subject:

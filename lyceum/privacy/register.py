@@ -27,6 +27,8 @@ class Category(models.TextChoices):
     SECURITY = "security", _("Security records")
     TECHNICAL = "technical", _("Device and connection (IP address, browser)")
     MEMBERSHIP = "membership", _("Organisation membership")
+    LEARNING = "learning", _("Learning records (enrolments, attendance)")
+    CONTENT = "content", _("Messages and files you wrote or shared")
 
 
 class LegalBasis(models.TextChoices):

@@ -82,7 +82,8 @@ def data_export_build(*, export_id: int, base_url: str) -> DataExport | None:
             "privacy/export_ready_email.txt",
             {"user": user, "link": link, "expires_at": export.expires_at},
         )
-    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]))
+    if email := user.email:
+        transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
     return export
 
 
@@ -135,6 +136,8 @@ def erasure_from_keep_token(token: str) -> RightsRequest | None:
 def _mail(user: Any, subject: str, template: str, context: dict[str, Any]) -> None:
     """Queue a message to ``user`` in their language, after the transaction commits."""
     email, language = user.email, getattr(user, "language", None) or "en"
+    if not email:  # a pseudonymous student has no address to write to
+        return
     with translation.override(language):
         text_subject = _(subject)
         body = render_to_string(

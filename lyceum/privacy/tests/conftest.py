@@ -42,6 +42,41 @@ def dpo_client(client: Any, make_user: Any, with_totp: Any) -> Any:
     return client
 
 
+def _learning(person: User, instructor: User) -> None:
+    """A class with the person in it: attendance, their messages, a file named after them,
+    an invitation they sent, a calendar feed, and a former pseudonym's sign-in code."""
+    from django.contrib.auth.hashers import make_password
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from lyceum.accounts.models import PseudonymKey
+    from lyceum.learning import services as learning
+    from lyceum.learning.models import Announcement, Enrolment
+
+    course = learning.course_create(actor=None, title="Spanish A1", level="A1")
+    klass = learning.class_create(
+        actor=None, course=course, title="Mondays", instructors=[instructor]
+    )
+    learning.enrol(actor=None, klass=klass, user=person, source=Enrolment.Source.SELF)
+    (lesson,) = learning.lesson_schedule(
+        actor=instructor,
+        klass=klass,
+        starts_at=timezone.now() - timedelta(days=1),
+        duration=60,
+        topic="Greetings",
+    )
+    learning.attendance_record(actor=instructor, lesson=lesson, marks={person.pk: "late"})
+    learning.class_invitation_create(actor=person, klass=klass, email="friend@example.net")
+    learning.calendar_feed_of(person)
+    learning.class_message_post(actor=person, klass=klass, body="See you on Monday!")
+    Announcement.objects.create(klass=klass, author=person, title="Lift", body="Car sharing")
+    learning.class_file_upload(
+        actor=person,
+        klass=klass,
+        upload=SimpleUploadedFile(f"{NAME} notes.txt", b"Notes by " + NAME.encode()),
+    )
+    PseudonymKey.objects.create(user=person, handle="ZQ77", secret_hash=make_password("X"))
+
+
 @pytest.fixture
 def full_person(
     client: Any, make_user: Any, password: str, with_totp: Any, media: Any, settings: Any
@@ -95,6 +130,7 @@ def full_person(
     ProcessingLimit.objects.create(
         user=person, kind=ProcessingLimit.Kind.OBJECTION, purpose="marketing", reason=NAME
     )
+    _learning(person, staff)
     UserSession.objects.filter(user=person).update(expire_date=timezone.now() + timedelta(days=1))
     assert AuditEvent.objects.filter(ip=IP).exists()
     assert DataExport.objects.get(pk=export.pk).archive

@@ -117,7 +117,9 @@ def test_p19_legal_hold_rows_go_when_their_hold_ends(full_person):
     holds = list(LegalHold.objects.all())
     assert {h.entry for h in holds} == {"privacy.RightsRequest"} and len(holds) == 2
     until = holds[0].until
-    assert sweep(now=until - timedelta(days=1)).total == 0
+    early = sweep(now=until - timedelta(days=1))
+    # Other people's rows may reach their own retention meanwhile; no held row goes early.
+    assert not [r for r in early.results if r["entry"] == "privacy.RightsRequest"]
     assert RightsRequest.objects.count() == 2
     run = sweep(now=until + timedelta(seconds=1))
     assert {"entry": "privacy.RightsRequest", "action": "hold_ended", "count": 2} in run.results

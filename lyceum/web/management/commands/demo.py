@@ -11,6 +11,7 @@ from django.db import transaction
 from lyceum.accounts.models import User
 from lyceum.accounts.services import user_roles_set
 from lyceum.core.roles import Role
+from lyceum.learning import demo as learning_demo
 from lyceum.orgs.models import Membership, Organisation
 from lyceum.orgs.services import membership_add, organisation_create
 from lyceum.privacy.models import RightsRequest
@@ -86,10 +87,14 @@ class Command(BaseCommand):
                 details="My certificate spells my name “Lea Martin”; it should be “Léa Martin”.",
                 base_url="http://127.0.0.1:8000/",
             )
+        learning_lines: list[str] = []
+        learning_demo.load(people, learning_lines)
         self.stdout.write(self.style.SUCCESS("Demo school ready. Sign in at /accounts/login/ as:"))
         for email, name, _, description in DEMO_PEOPLE:
             self.stdout.write(f"  {email:<27} {name:<17} {description}")
         self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")
+        for line in learning_lines:
+            self.stdout.write(line)
         self.stdout.write(
             "Staff, the DPO and client administrators are asked to turn on two-factor "
             "authentication before they see other people's data."

@@ -1,0 +1,288 @@
+"""Attendance and usage reports (P27): per learner, per class, per client organisation.
+
+Every figure comes from a few grouped queries, so a report costs the same number of queries
+however many people and lessons it covers; long lists are read a page at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lyceum.accounts.models import User
+from lyceum.learning.models import Attendance, Class, Enrolment, Lesson
+from lyceum.orgs.models import Membership, Organisation
+from lyceum.privacy.limits import allowed
+from lyceum.privacy.register import Purpose
+
+PAGE_SIZE = 100
+STATUSES = [s.value for s in Attendance.Status]
+
+
+@dataclass
+class Line:
+    """One learner's figures (or one class's, in a learner's own report)."""
+
+    key: int
+    label: str
+    lessons: int = 0  # lessons held so far in their classes
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+    minutes: int = 0  # time at lessons attended (present or late)
+    hidden: bool = False
+
+    @property
+    def attended(self) -> int:
+        return self.counts["present"] + self.counts["late"]
+
+    @property
+    def rate(self) -> int | None:
+        """Lessons attended, in percent of lessons held."""
+        return round(100 * self.attended / self.lessons) if self.lessons else None
+
+    @property
+    def hours(self) -> float:
+        return round(self.minutes / 60, 1)
+
+
+@dataclass
+class Bar:
+    label: str
+    value: float
+    shown: str
+
+
+@dataclass
+class Chart:
+    title: str
+    unit: str
+    bars: list[Bar]
+
+    @property
+    def peak(self) -> float:
+        return max((b.value for b in self.bars), default=0) or 1
+
+    def geometry(self) -> list[dict[str, Any]]:
+        """Bars laid out in a 100 × 40 viewBox, for an SVG drawn by the template."""
+        width = 100 / max(len(self.bars), 1)
+        out = []
+        for i, bar in enumerate(self.bars):
+            height = 36 * bar.value / self.peak
+            out.append(
+                {
+                    "bar": bar,
+                    "x": round(i * width + width * 0.1, 2),
+                    "width": round(width * 0.8, 2),
+                    "y": round(38 - height, 2),
+                    "height": round(height, 2),
+                }
+            )
+        return out
+
+
+@dataclass
+class Report:
+    title: str
+    lines: list[Line]
+    totals: Line
+    over_time: Chart
+    per_learner: Chart | None = None
+    page: Page[Any] | None = None
+    generated_at: datetime = field(default_factory=timezone.now)
+
+
+def _held(now: datetime) -> Q:
+    return Q(is_cancelled=False, starts_at__lte=now)
+
+
+def _months_chart(attendance: QuerySet[Attendance]) -> Chart:
+    """Attendance over time: lessons attended in percent of those recorded, month by month
+    (the last twelve months that have any)."""
+    rows = (
+        attendance.annotate(month=TruncMonth("lesson__starts_at"))
+        .values("month")
+        .annotate(
+            recorded=Count("pk"),
+            came=Count("pk", filter=Q(status__in=["present", "late"])),
+        )
+        .order_by("-month")[:12]
+    )
+    bars = []
+    for row in reversed(list(rows)):
+        rate = round(100 * row["came"] / row["recorded"]) if row["recorded"] else 0
+        bars.append(Bar(label=row["month"].strftime("%Y-%m"), value=rate, shown=f"{rate} %"))
+    return Chart(title=_("Attendance over time"), unit="%", bars=bars)
+
+
+def _hours_chart(lines: list[Line]) -> Chart:
+    shown = [line for line in lines if not line.hidden][:30]
+    return Chart(
+        title=_("Hours per learner"),
+        unit="h",
+        bars=[Bar(label=line.label, value=line.hours, shown=f"{line.hours} h") for line in shown],
+    )
+
+
+def _add_attendance(lines: dict[int, Line], rows: QuerySet[Any], key: str) -> None:
+    for row in rows:
+        line = lines.get(row[key])
+        if line is not None:
+            line.counts[row["status"]] = row["n"]
+            if row["status"] in ("present", "late"):
+                line.minutes += row["minutes"] or 0
+
+
+def _total(lines: list[Line], label: str) -> Line:
+    total = Line(key=0, label=label)
+    for line in lines:
+        total.lessons += line.lessons
+        total.minutes += line.minutes
+        for status in STATUSES:
+            total.counts[status] += line.counts[status]
+    return total
+
+
+def learner_report(user: User, now: datetime | None = None) -> Report:
+    """A learner's own report: one line per class they are or were in."""
+    now = now or timezone.now()
+    enrolments = list(
+        Enrolment.objects.filter(user=user).select_related("klass__course").order_by("created_at")
+    )
+    lines = {e.klass_id: Line(key=e.klass_id, label=str(e.klass)) for e in enrolments}
+    held = (
+        Lesson.objects.filter(_held(now), klass_id__in=lines)
+        .values("klass_id")
+        .annotate(n=Count("pk"))
+    )
+    for row in held:
+        lines[row["klass_id"]].lessons = row["n"]
+    attendance = Attendance.objects.filter(user=user, lesson__klass_id__in=lines)
+    _add_attendance(
+        lines,
+        attendance.values("status", klass_id=F("lesson__klass_id")).annotate(
+            n=Count("pk"), minutes=Sum("lesson__duration")
+        ),
+        "klass_id",
+    )
+    ordered = list(lines.values())
+    return Report(
+        title=_("Attendance report of %(name)s") % {"name": user.shown_name},
+        lines=ordered,
+        totals=_total(ordered, _("All classes")),
+        over_time=_months_chart(attendance),
+    )
+
+
+def class_report(klass: Class, now: datetime | None = None, page: int = 1) -> Report:
+    """A class's report for its instructors: one line per learner, a page at a time."""
+    now = now or timezone.now()
+    held = Lesson.objects.filter(_held(now), klass=klass).count()
+    enrolments = (
+        Enrolment.objects.filter(klass=klass).select_related("user").order_by("user__name", "pk")
+    )
+    paginator = Paginator(enrolments, PAGE_SIZE)
+    current = paginator.get_page(page)
+    lines = _learner_lines([e.user for e in current.object_list])
+    for line in lines.values():
+        line.lessons = held
+    attendance = Attendance.objects.filter(lesson__klass=klass)
+    _add_attendance(
+        lines,
+        attendance.filter(user_id__in=lines)
+        .values("user_id", "status")
+        .annotate(n=Count("pk"), minutes=Sum("lesson__duration")),
+        "user_id",
+    )
+    ordered = list(lines.values())
+    everyone = Line(key=0, label=_("Whole class"))
+    everyone.lessons = held * enrolments.count()
+    for row in attendance.values("status").annotate(n=Count("pk"), m=Sum("lesson__duration")):
+        everyone.counts[row["status"]] = row["n"]
+        if row["status"] in ("present", "late"):
+            everyone.minutes += row["m"] or 0
+    return Report(
+        title=_("Attendance report of %(class)s") % {"class": klass},
+        lines=ordered,
+        totals=everyone,
+        over_time=_months_chart(attendance),
+        per_learner=_hours_chart(ordered),
+        page=current,
+    )
+
+
+def _learner_lines(users: list[User]) -> dict[int, Line]:
+    """Lines for these people; a restricted or departing person's name is not shown (P44)."""
+    shown = allowed([u.pk for u in users], Purpose.SERVICE)
+    return {
+        u.pk: Line(
+            key=u.pk,
+            label=u.shown_name if u.pk in shown else _("(restricted)"),
+            hidden=u.pk not in shown,
+        )
+        for u in users
+    }
+
+
+def client_scope(organisation: Organisation) -> QuerySet[Enrolment]:
+    """The enrolments an organisation may see: its own members' places in its contracts or in
+    classes run for it. A member's private classes are none of the employer's business."""
+    members = Membership.objects.filter(organisation=organisation, user=OuterRef("user_id"))
+    return Enrolment.objects.filter(
+        Q(contract__organisation=organisation) | Q(klass__organisation=organisation),
+        Exists(members),
+    )
+
+
+def client_report(organisation: Organisation, now: datetime | None = None, page: int = 1) -> Report:
+    """A client's usage report for its administrators: only their own members (P27)."""
+    now = now or timezone.now()
+    scope = client_scope(organisation)
+    people = (
+        User.objects.filter(pk__in=scope.values("user_id"))
+        .order_by("name", "pk")
+        .only("pk", "name", "display_name", "email", "is_active")
+    )
+    paginator = Paginator(people, PAGE_SIZE)
+    current = paginator.get_page(page)
+    lines = _learner_lines(list(current.object_list))
+    page_scope = scope.filter(user_id__in=lines)
+    # Lessons held in each class, then summed per learner over their classes in scope.
+    held_per_class = dict(
+        Lesson.objects.filter(_held(now), klass_id__in=page_scope.values("klass_id"))
+        .values_list("klass_id")
+        .annotate(n=Count("pk"))
+    )
+    for user_id, klass_id in page_scope.values_list("user_id", "klass_id"):
+        lines[user_id].lessons += held_per_class.get(klass_id, 0)
+    in_scope = Exists(
+        scope.filter(klass_id=OuterRef("lesson__klass_id"), user_id=OuterRef("user_id"))
+    )
+    attendance = Attendance.objects.filter(in_scope)
+    _add_attendance(
+        lines,
+        attendance.filter(user_id__in=lines)
+        .values("user_id", "status")
+        .annotate(n=Count("pk"), minutes=Sum("lesson__duration")),
+        "user_id",
+    )
+    ordered = list(lines.values())
+    everyone = Line(key=0, label=_("All members"))
+    everyone.lessons = Lesson.objects.filter(_held(now), klass__enrolments__in=scope).count()
+    for row in attendance.values("status").annotate(n=Count("pk"), m=Sum("lesson__duration")):
+        everyone.counts[row["status"]] = row["n"]
+        if row["status"] in ("present", "late"):
+            everyone.minutes += row["m"] or 0
+    return Report(
+        title=_("Usage report of %(organisation)s") % {"organisation": organisation.name},
+        lines=ordered,
+        totals=everyone,
+        over_time=_months_chart(attendance),
+        per_learner=_hours_chart(ordered),
+        page=current,
+    )

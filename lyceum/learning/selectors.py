@@ -1,0 +1,76 @@
+"""Reads for learning, and who may see what."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from lyceum.accounts.models import User
+from lyceum.learning.models import Class, Enrolment, Lesson
+
+
+def can_teach(user: User, klass: Class) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or klass.instructors.filter(pk=user.pk).exists()
+
+
+def is_enrolled(user: User, klass: Class) -> bool:
+    return Enrolment.objects.filter(klass=klass, user=user, status=Enrolment.Status.ACTIVE).exists()
+
+
+def is_member(user: User, klass: Class) -> bool:
+    """Members of a class: its active learners and instructors; the school's staff too."""
+    return user.is_authenticated and (can_teach(user, klass) or is_enrolled(user, klass))
+
+
+def class_for_member(user: User, pk: int) -> Class:
+    """The class, if this person is a member of it; otherwise 404 (whether another class
+    exists is not their business)."""
+    klass = Class.objects.select_related("course", "organisation").filter(pk=pk).first()
+    if klass is None or not is_member(user, klass):
+        raise Http404
+    return klass
+
+
+def class_for_instructor(user: User, pk: int) -> Class:
+    klass = Class.objects.select_related("course", "organisation").filter(pk=pk).first()
+    if klass is None or not can_teach(user, klass):
+        raise Http404
+    return klass
+
+
+def classes_of(user: User) -> QuerySet[Class]:
+    """Classes the person learns in (actively) or teaches."""
+    return (
+        Class.objects.filter(
+            Q(enrolments__user=user, enrolments__status=Enrolment.Status.ACTIVE)
+            | Q(instructors=user)
+        )
+        .select_related("course")
+        .distinct()
+    )
+
+
+def timetable(user: User, *, since: datetime | None = None) -> QuerySet[Lesson]:
+    """Lessons of the person's classes from ``since`` (by default: from today's start)."""
+    if since is None:
+        since = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    taught = Class.objects.filter(instructors=user).values("pk")
+    learnt = Enrolment.objects.filter(user=user, status=Enrolment.Status.ACTIVE).values("klass_id")
+    return (
+        Lesson.objects.filter(Q(klass_id__in=taught) | Q(klass_id__in=learnt), starts_at__gte=since)
+        .select_related("klass__course")
+        .order_by("starts_at", "pk")
+    )
+
+
+def active_enrolments(klass: Class) -> QuerySet[Enrolment]:
+    return (
+        klass.enrolments.filter(status=Enrolment.Status.ACTIVE)
+        .select_related("user")
+        .order_by("user__name", "pk")
+    )
