@@ -1,0 +1,95 @@
+"""P29: students invited by a teacher take part under a pseudonym, without an email address."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from lyceum.accounts.models import User
+from lyceum.learning.models import Enrolment
+from lyceum.privacy.erasure import erase
+from lyceum.privacy.export import personal_data_of
+
+
+@pytest.fixture
+def open_class(school):
+    school.klass.allows_pseudonyms = True
+    school.klass.save()
+    return school.klass
+
+
+def _join(client, code, pseudonym):
+    return client.post(
+        reverse("learning:join_code"), {"action": "join", "code": code, "pseudonym": pseudonym}
+    )
+
+
+def test_p29_a_student_joins_with_the_class_code_and_no_email(client, open_class):
+    response = _join(client, open_class.code.lower(), "Blue Fox")
+    assert response.status_code == 200
+    personal_code = re.search(r'id="personal-code">([A-Z0-9-]+)<', response.content.decode())
+    assert personal_code, "the personal code is shown once"
+    student = User.objects.get(name="Blue Fox")
+    assert student.email is None and student.is_pseudonymous
+    assert not student.has_usable_password()
+    assert Enrolment.objects.filter(user=student, klass=open_class, source="pseudonym").exists()
+    # Signed in at once; later, with the personal code alone.
+    assert client.get(reverse("learning:class", args=[open_class.pk])).status_code == 200
+    client.logout()
+    response = client.post(
+        reverse("learning:join_code"), {"action": "sign-in", "code": personal_code.group(1)}
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("learning:timetable")).context["user"] == student
+
+
+def test_p29_a_wrong_code_or_a_closed_class_lets_nobody_in(client, school):
+    response = _join(client, school.klass.code, "Sneaky")
+    assert "No class takes students with this code" in response.content.decode()
+    response = client.post(
+        reverse("learning:join_code"), {"action": "sign-in", "code": "AAAA-BBBB-CCCC"}
+    )
+    assert "This code is not right" in response.content.decode()
+    assert not User.objects.filter(is_pseudonymous=True).exists()
+
+
+def test_p29_the_teacher_gives_a_new_code_and_the_old_one_stops_working(client, open_class, school):
+    old = re.search(
+        r'personal-code">([A-Z0-9-]+)<', _join(client, open_class.code, "Owl").content.decode()
+    )
+    student = User.objects.get(name="Owl")
+    client.force_login(school.instructor)
+    response = client.post(
+        reverse("learning:pseudonym_code_reset", args=[open_class.pk, student.pk]), follow=True
+    )
+    new = re.search(r"New personal code for Owl: ([A-Z0-9-]+)\.", response.content.decode())
+    assert new and new.group(1) != old.group(1)
+    client.logout()
+    signin = reverse("learning:join_code")
+    assert client.post(signin, {"action": "sign-in", "code": old.group(1)}).status_code == 200
+    assert client.post(signin, {"action": "sign-in", "code": new.group(1)}).status_code == 302
+
+
+def test_p29_a_pseudonymous_student_can_attach_an_account_later(client, open_class, mailoutbox):
+    _join(client, open_class.code, "Tiger")
+    response = client.post(
+        reverse("accounts:attach_account"),
+        {"email": "tiger@example.org", "password1": "a long and fine pass phrase"},
+    )
+    assert response.status_code == 302
+    student = User.objects.get(name="Tiger")
+    assert student.email == "tiger@example.org" and not student.is_pseudonymous
+    assert student.check_password("a long and fine pass phrase")
+    assert Enrolment.objects.filter(user=student, klass=open_class).exists()  # history kept
+    assert any("/accounts/confirm-email/" in m.body for m in mailoutbox)
+
+
+def test_p29_a_pseudonymous_student_has_the_same_rights(client, open_class):
+    _join(client, open_class.code, "Heron")
+    student = User.objects.get(name="Heron")
+    sections = {s.entry.label: s for s in personal_data_of(student.pk)}
+    assert "learning.Enrolment" in sections and "accounts.PseudonymKey" in sections
+    erase(student.pk)
+    assert not User.objects.filter(pk=student.pk).exists()

@@ -1,0 +1,139 @@
+"""P27: a client sees usage reports of its own members, a learner their own; instructors their
+class's. On screen, as CSV and as PDF; the number of queries does not grow with the data."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from lyceum.learning import services
+from lyceum.learning.models import Enrolment
+from lyceum.orgs.services import membership_add
+
+
+@pytest.fixture
+def attended(school):
+    held = school.lessons[:2]
+    services.attendance_record(
+        actor=school.instructor,
+        lesson=held[0],
+        marks={school.learner.pk: "present", school.employee.pk: "late"},
+    )
+    services.attendance_record(
+        actor=school.instructor,
+        lesson=held[1],
+        marks={school.learner.pk: "absent", school.employee.pk: "present"},
+    )
+    return school
+
+
+def _csv(response):
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_p27_a_learner_sees_and_downloads_their_own_report(client, attended):
+    client.force_login(attended.learner)
+    page = client.get(reverse("learning:my_report")).content.decode()
+    assert "Business English – Tuesdays" in page and "50 %" in page
+    rows = _csv(client.get(reverse("learning:my_report", kwargs={"fmt": "csv"})))
+    assert rows[1] == ["Business English – Tuesdays", "2", "1", "0", "1", "0", "50", "1.0"]
+    pdf = client.get(reverse("learning:my_report", kwargs={"fmt": "pdf"}))
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_p27_a_client_report_holds_its_members_and_nobody_else(client, attended, make_user):
+    # A member's private class (not under the contract) is none of the employer's business.
+    private = services.class_create(actor=None, course=attended.course, title="Evenings")
+    services.enrol(actor=None, klass=private, user=attended.employee, source=Enrolment.Source.SELF)
+    client.force_login(attended.acme_admin)
+    page = client.get(reverse("learning:client_report", args=[attended.acme.slug])).content.decode()
+    assert "Sam Employee" in page
+    assert "Léa Learner" not in page  # in the same class, but not Acme's
+    rows = _csv(client.get(reverse("learning:client_report", args=[attended.acme.slug, "csv"])))
+    assert [r[0] for r in rows[1:]] == ["Sam Employee"]
+    assert rows[1][1:] == ["2", "1", "1", "0", "0", "100", "2.0"]
+    pdf = client.get(reverse("learning:client_report", args=[attended.acme.slug, "pdf"]))
+    assert pdf.content.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("fmt", ["html", "csv", "pdf"])
+def test_p27_another_clients_administrator_sees_no_report(client, attended, fmt):
+    client.force_login(attended.other_admin)
+    url = reverse("learning:client_report", args=[attended.acme.slug, fmt])
+    response = client.get(url)
+    assert response.status_code == 404
+    assert b"Sam Employee" not in response.content
+    client.force_login(attended.employee)  # a member, not an administrator
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("fmt", ["html", "csv", "pdf"])
+def test_p27_only_the_classes_instructors_see_its_report(client, attended, fmt):
+    url = reverse("learning:class_report", args=[attended.klass.pk, fmt])
+    for person in (attended.learner, attended.acme_admin, attended.outsider):
+        client.force_login(person)
+        assert client.get(url).status_code == 404
+    client.force_login(attended.instructor)
+    assert client.get(url).status_code == 200
+
+
+def test_p27_the_client_report_costs_the_same_queries_with_ten_times_the_people(
+    client, attended, make_user
+):
+    def queries():
+        client.force_login(attended.acme_admin)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse("learning:client_report", args=[attended.acme.slug]))
+        assert response.status_code == 200
+        return len(captured)
+
+    before = queries()
+    attended.contract.seats = 100
+    attended.contract.save()
+    attended.klass.capacity = 100
+    attended.klass.save()
+    people = [make_user(name=f"Colleague {i:02}") for i in range(20)]
+    for person in people:
+        membership_add(actor=None, organisation=attended.acme, user=person)
+    services.seats_assign(
+        actor=attended.acme_admin, contract=attended.contract, klass=attended.klass, users=people
+    )
+    services.attendance_record(
+        actor=attended.instructor,
+        lesson=attended.lessons[0],
+        marks={p.pk: "present" for p in people},
+    )
+    assert queries() == before
+
+
+def test_the_class_report_costs_the_same_queries_with_more_learners(client, attended, make_user):
+    def queries():
+        client.force_login(attended.instructor)
+        with CaptureQueriesContext(connection) as captured:
+            client.get(reverse("learning:class_report", args=[attended.klass.pk]))
+        return len(captured)
+
+    before = queries()
+    attended.klass.capacity = 50
+    attended.klass.save()
+    for i in range(15):
+        person = make_user(name=f"Extra {i}")
+        services.enrol(actor=None, klass=attended.klass, user=person, source="staff")
+    assert queries() == before
+
+
+def test_a_restricted_learner_is_not_named_in_reports(client, attended):
+    from lyceum.privacy.services import processing_limit_set
+
+    processing_limit_set(
+        user=attended.employee, actor=attended.employee, kind="restriction", on=True
+    )
+    client.force_login(attended.acme_admin)
+    page = client.get(reverse("learning:client_report", args=[attended.acme.slug])).content.decode()
+    assert "Sam Employee" not in page and "(restricted)" in page
