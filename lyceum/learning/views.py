@@ -325,9 +325,12 @@ def join_invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 def join(request: HttpRequest) -> HttpResponse:
     """Join a class with its code under a pseudonym, or sign in with one's personal code."""
-    join_form = JoinForm(request.POST if request.POST.get("action") == "join" else None)
+    # Prefixed: both forms have a "code", and each label must point at its own field.
+    join_form = JoinForm(
+        request.POST if request.POST.get("action") == "join" else None, prefix="join"
+    )
     sign_in_form = PseudonymSignInForm(
-        request.POST if request.POST.get("action") == "sign-in" else None
+        request.POST if request.POST.get("action") == "sign-in" else None, prefix="signin"
     )
     if request.method == "POST" and (
         limited := ratelimit.consume_or_429(request, action="pseudonym")

@@ -99,7 +99,6 @@ def members(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             "roster_form": roster_form,
             "report": report,
         },
-        status=400 if report is not None else 200,
     )
 
 

@@ -22,7 +22,8 @@ def open_class(school):
 
 def _join(client, code, pseudonym):
     return client.post(
-        reverse("learning:join_code"), {"action": "join", "code": code, "pseudonym": pseudonym}
+        reverse("learning:join_code"),
+        {"action": "join", "join-code": code, "join-pseudonym": pseudonym},
     )
 
 
@@ -39,7 +40,7 @@ def test_p29_a_student_joins_with_the_class_code_and_no_email(client, open_class
     assert client.get(reverse("learning:class", args=[open_class.pk])).status_code == 200
     client.logout()
     response = client.post(
-        reverse("learning:join_code"), {"action": "sign-in", "code": personal_code.group(1)}
+        reverse("learning:join_code"), {"action": "sign-in", "signin-code": personal_code.group(1)}
     )
     assert response.status_code == 302
     assert client.get(reverse("learning:timetable")).context["user"] == student
@@ -49,7 +50,7 @@ def test_p29_a_wrong_code_or_a_closed_class_lets_nobody_in(client, school):
     response = _join(client, school.klass.code, "Sneaky")
     assert "No class takes students with this code" in response.content.decode()
     response = client.post(
-        reverse("learning:join_code"), {"action": "sign-in", "code": "AAAA-BBBB-CCCC"}
+        reverse("learning:join_code"), {"action": "sign-in", "signin-code": "AAAA-BBBB-CCCC"}
     )
     assert "This code is not right" in response.content.decode()
     assert not User.objects.filter(is_pseudonymous=True).exists()
@@ -68,8 +69,12 @@ def test_p29_the_teacher_gives_a_new_code_and_the_old_one_stops_working(client, 
     assert new and new.group(1) != old.group(1)
     client.logout()
     signin = reverse("learning:join_code")
-    assert client.post(signin, {"action": "sign-in", "code": old.group(1)}).status_code == 200
-    assert client.post(signin, {"action": "sign-in", "code": new.group(1)}).status_code == 302
+    assert (
+        client.post(signin, {"action": "sign-in", "signin-code": old.group(1)}).status_code == 200
+    )
+    assert (
+        client.post(signin, {"action": "sign-in", "signin-code": new.group(1)}).status_code == 302
+    )
 
 
 def test_p29_a_pseudonymous_student_can_attach_an_account_later(client, open_class, mailoutbox):
