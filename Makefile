@@ -49,14 +49,16 @@ pytest: install
 e2e: install browser
 	$(BIN)/pytest tests/e2e $(PYTEST_ARGS)
 
-bench: install  ## HTTP pages, then the privacy engine at 10,000 and 100,000 people (see bench/README.md)
+bench: install  ## HTTP pages; the privacy engine at 10,000 and 100,000 people; learning pages at 5,000 and 50,000 enrolments (see bench/README.md)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.privacy
+	$(BIN)/python -m bench.learning
 
 # A small slice of the privacy benchmark, run by CI: it fails if export, erasure or the
 # retention sweep leave anything behind at scale, and prints the ratios to raw SQL.
 bench-slice: install
 	$(BIN)/python -m bench.privacy --users 2000 --sample 10 --sweep-rows 20000
+	$(BIN)/python -m bench.learning --sizes 300,1500 --requests 10
 
 clean:
 	rm -rf .venv .tools var

@@ -64,13 +64,26 @@ class Chart:
     unit: str
     bars: list[Bar]
 
+    MIN_SLOTS = 6  # so that one or two bars are not drawn as wide as the page
+
     @property
     def peak(self) -> float:
+        if self.unit == "%":
+            return 100
         return max((b.value for b in self.bars), default=0) or 1
+
+    @property
+    def slots(self) -> int:
+        return max(len(self.bars), self.MIN_SLOTS)
+
+    @property
+    def padding(self) -> range:
+        """Empty label places after the bars, to keep labels under their bars."""
+        return range(self.slots - len(self.bars))
 
     def geometry(self) -> list[dict[str, Any]]:
         """Bars laid out in a 100 × 40 viewBox, for an SVG drawn by the template."""
-        width = 100 / max(len(self.bars), 1)
+        width = 100 / self.slots
         out = []
         for i, bar in enumerate(self.bars):
             height = 36 * bar.value / self.peak

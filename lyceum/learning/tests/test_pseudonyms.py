@@ -66,7 +66,7 @@ def test_p29_the_teacher_gives_a_new_code_and_the_old_one_stops_working(client, 
         reverse("learning:pseudonym_code_reset", args=[open_class.pk, student.pk]), follow=True
     )
     new = re.search(r"New personal code for Owl: ([A-Z0-9-]+)\.", response.content.decode())
-    assert new and new.group(1) != old.group(1)
+    assert old and new and new.group(1) != old.group(1)
     client.logout()
     signin = reverse("learning:join_code")
     assert (

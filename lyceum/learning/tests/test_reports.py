@@ -124,7 +124,7 @@ def test_the_class_report_costs_the_same_queries_with_more_learners(client, atte
     attended.klass.save()
     for i in range(15):
         person = make_user(name=f"Extra {i}")
-        services.enrol(actor=None, klass=attended.klass, user=person, source="staff")
+        services.enrol(actor=None, klass=attended.klass, user=person, source=Enrolment.Source.STAFF)
     assert queries() == before
 
 

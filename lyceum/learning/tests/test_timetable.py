@@ -10,6 +10,7 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from lyceum.learning import services
+from lyceum.learning.models import Enrolment
 from lyceum.learning.services import LearningError
 
 
@@ -130,3 +131,28 @@ def test_instructors_take_attendance_only_for_their_learners(client, school, mak
         services.attendance_record(
             actor=school.instructor, lesson=lesson, marks={stranger.pk: "present"}
         )
+
+
+def test_the_timetable_costs_the_same_queries_with_more_classes_and_lessons(client, school):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        client.force_login(school.learner)
+        with CaptureQueriesContext(connection) as captured:
+            client.get(reverse("learning:timetable"))
+        return len(captured)
+
+    before = queries()
+    for i in range(4):
+        klass = services.class_create(actor=None, course=school.course, title=f"Extra {i}")
+        services.enrol(actor=None, klass=klass, user=school.learner, source=Enrolment.Source.STAFF)
+        services.lesson_schedule(
+            actor=school.instructor,
+            klass=klass,
+            starts_at=services.local_to_aware(date(2032, 1, 5), time(9, 0), "UTC"),
+            duration=45,
+            topic=f"Extra {i}",
+            weeks=5,
+        )
+    assert queries() == before
