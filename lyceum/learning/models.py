@@ -9,6 +9,7 @@ from django.conf import settings
 from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lyceum.accounts.models import validate_time_zone
 from lyceum.core.fields import EncryptedTextField
@@ -170,7 +171,7 @@ class Material(TimeStampedModel):
 class Enrolment(TimeStampedModel):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Enrolled")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+        WITHDRAWN = "withdrawn", pgettext_lazy("enrolment", "Withdrawn")
 
     class Source(models.TextChoices):
         SELF = "self", _("Self-enrolment")

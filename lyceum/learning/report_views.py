@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from lyceum.accounts.http import AuthenticatedRequest
 from lyceum.accounts.middleware import second_factor_missing
@@ -237,7 +238,11 @@ def seats(request: AuthenticatedRequest, slug: str, contract_pk: int) -> HttpRes
         else:
             messages.success(
                 request,
-                _("%(count)d seat(s) assigned in %(class)s.")
+                ngettext(
+                    "%(count)d seat assigned in %(class)s.",
+                    "%(count)d seats assigned in %(class)s.",
+                    len(chosen),
+                )
                 % {"count": len(chosen), "class": form.cleaned_data["klass"]},
             )
             return redirect("learning:seats", slug=organisation.slug, contract_pk=contract.pk)

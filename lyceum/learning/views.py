@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from lyceum.accounts.http import AuthenticatedRequest
@@ -165,7 +166,8 @@ def lesson_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         )
         messages.success(
             request,
-            _("%(count)d lesson(s) scheduled.") % {"count": len(lessons)},
+            ngettext("%(count)d lesson scheduled.", "%(count)d lessons scheduled.", len(lessons))
+            % {"count": len(lessons)},
         )
         return redirect("learning:class", pk=klass.pk)
     return render(request, "learning/lesson_new.html", {"klass": klass, "form": form})
@@ -210,7 +212,13 @@ def attendance(request: AuthenticatedRequest, pk: int, lesson_pk: int) -> HttpRe
                 error = str(problem)
             else:
                 messages.success(
-                    request, _("Attendance saved (%(count)d change(s)).") % {"count": changed}
+                    request,
+                    ngettext(
+                        "Attendance saved: %(count)d change.",
+                        "Attendance saved: %(count)d changes.",
+                        changed,
+                    )
+                    % {"count": changed},
                 )
                 return redirect("learning:class", pk=klass.pk)
         for enrolment in enrolments:  # show what was chosen, not what was stored

@@ -73,13 +73,14 @@ def members(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             roster_import(
                 actor=request.user, organisation=organisation, report=report, base_url=base_url
             )
+            counts = {"created": report.created, "added": report.added, "already": report.already}
             messages.success(
                 request,
                 _(
-                    "Roster imported: %(created)d new account(s), %(added)d existing account(s) "
-                    "added, %(already)d already member(s)."
+                    "Roster imported. New accounts: %(created)d. Existing accounts added: "
+                    "%(added)d. Members already: %(already)d."
                 )
-                % {"created": report.created, "added": report.added, "already": report.already},
+                % counts,
             )
             return redirect("orgs:members", slug=organisation.slug)
     audit_record(action="organisation.members.viewed", actor=request.user, target=organisation)

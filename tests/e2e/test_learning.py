@@ -95,7 +95,7 @@ def test_p27_a_client_administrator_imports_a_roster_and_assigns_seats(
     )
     page.get_by_label("Roster file (CSV)").set_input_files(str(good))
     page.get_by_role("button", name="Import", exact=True).click()
-    expect(page.locator(".messages")).to_contain_text("3 new account(s)")
+    expect(page.locator(".messages")).to_contain_text("New accounts: 3.")
     expect(page.get_by_role("table")).to_contain_text("cy@acme.example")
 
     page.get_by_role("link", name="Contracts and seats").click()
@@ -141,14 +141,14 @@ def test_an_instructor_schedules_a_lesson_and_takes_attendance(
     page.get_by_label("Homework").fill("Read chapter 4")
     page.get_by_label("Repeat weekly for").fill("3")
     page.get_by_role("button", name="Schedule").click()
-    expect(page.locator(".messages")).to_contain_text("3 lesson(s) scheduled")
+    expect(page.locator(".messages")).to_contain_text("3 lessons scheduled")
     expect(page.get_by_role("table").first).to_contain_text("Negotiation")
 
     page.get_by_role("link", name="Take attendance – Introductions").click()
     row = page.get_by_role("row", name="Léa Learner")
     row.get_by_label("Late").check()
     page.get_by_role("button", name="Save attendance").click()
-    expect(page.locator(".messages")).to_contain_text("Attendance saved (1 change(s))")
+    expect(page.locator(".messages")).to_contain_text("Attendance saved: 1 change.")
     assert Attendance.objects.get(user=school["learner"]).status == "late"
 
     page.get_by_role("link", name="Class report").click()
