@@ -12,7 +12,6 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -114,23 +113,33 @@ def _held(now: datetime) -> Q:
     return Q(is_cancelled=False, starts_at__lte=now)
 
 
-def _months_chart(attendance: QuerySet[Attendance]) -> Chart:
-    """Attendance over time: lessons attended in percent of those recorded, month by month
-    (the last twelve months that have any)."""
-    rows = (
-        attendance.annotate(month=TruncMonth("lesson__starts_at"))
-        .values("month")
-        .annotate(
-            recorded=Count("pk"),
-            came=Count("pk", filter=Q(status__in=["present", "late"])),
-        )
-        .order_by("-month")[:12]
-    )
+def _fold(attendance: QuerySet[Attendance], label: str) -> tuple[Line, Chart]:
+    """Totals by status, and attendance over time (lessons attended in percent of those
+    recorded, month by month, the last twelve that have any), from one grouped query.
+
+    Grouped by lesson rather than by a month computed in SQL: SQLite has no date truncation
+    of its own, and months are those of the viewer's time zone."""
+    totals = Line(key=0, label=label)
+    months: dict[str, list[int]] = {}
+    month_of: dict[datetime, str] = {}  # a lesson's rows share its start: convert it once
+    rows = attendance.values("lesson_id", "lesson__starts_at", "lesson__duration", "status")
+    for row in rows.annotate(n=Count("pk")).order_by():
+        status, n, starts_at = row["status"], row["n"], row["lesson__starts_at"]
+        totals.counts[status] += n
+        month = month_of.get(starts_at)
+        if month is None:
+            month = month_of[starts_at] = timezone.localtime(starts_at).strftime("%Y-%m")
+        recorded_attended = months.setdefault(month, [0, 0])
+        recorded_attended[0] += n
+        if status in ("present", "late"):
+            totals.minutes += n * row["lesson__duration"]
+            recorded_attended[1] += n
     bars = []
-    for row in reversed(list(rows)):
-        rate = round(100 * row["came"] / row["recorded"]) if row["recorded"] else 0
-        bars.append(Bar(label=row["month"].strftime("%Y-%m"), value=rate, shown=f"{rate} %"))
-    return Chart(title=_("Attendance over time"), unit="%", bars=bars)
+    for month in sorted(months)[-12:]:
+        recorded, came = months[month]
+        rate = round(100 * came / recorded) if recorded else 0
+        bars.append(Bar(label=month, value=rate, shown=f"{rate} %"))
+    return totals, Chart(title=_("Attendance over time"), unit="%", bars=bars)
 
 
 def _hours_chart(lines: list[Line]) -> Chart:
@@ -184,11 +193,12 @@ def learner_report(user: User, now: datetime | None = None) -> Report:
         "klass_id",
     )
     ordered = list(lines.values())
+    _totals, over_time = _fold(attendance, "")
     return Report(
         title=_("Attendance report of %(name)s") % {"name": user.shown_name},
         lines=ordered,
         totals=_total(ordered, _("All classes")),
-        over_time=_months_chart(attendance),
+        over_time=over_time,
     )
 
 
@@ -213,17 +223,13 @@ def class_report(klass: Class, now: datetime | None = None, page: int = 1) -> Re
         "user_id",
     )
     ordered = list(lines.values())
-    everyone = Line(key=0, label=_("Whole class"))
+    everyone, over_time = _fold(attendance, _("Whole class"))
     everyone.lessons = held * enrolments.count()
-    for row in attendance.values("status").annotate(n=Count("pk"), m=Sum("lesson__duration")):
-        everyone.counts[row["status"]] = row["n"]
-        if row["status"] in ("present", "late"):
-            everyone.minutes += row["m"] or 0
     return Report(
         title=_("Attendance report of %(class)s") % {"class": klass},
         lines=ordered,
         totals=everyone,
-        over_time=_months_chart(attendance),
+        over_time=over_time,
         per_learner=_hours_chart(ordered),
         page=current,
     )
@@ -252,6 +258,19 @@ def client_scope(organisation: Organisation) -> QuerySet[Enrolment]:
     )
 
 
+def client_attendance(organisation: Organisation) -> QuerySet[Attendance]:
+    """Attendance the organisation may see: of its members, at lessons of classes where the
+    member's own enrolment is in the client's scope (joins, not a subquery per row)."""
+    own_place = Q(lesson__klass__enrolments__contract__organisation=organisation) | Q(
+        lesson__klass__organisation=organisation
+    )
+    return Attendance.objects.filter(
+        own_place,
+        lesson__klass__enrolments__user_id=F("user_id"),
+        user__memberships__organisation=organisation,
+    )
+
+
 def client_report(organisation: Organisation, now: datetime | None = None, page: int = 1) -> Report:
     """A client's usage report for its administrators: only their own members (P27)."""
     now = now or timezone.now()
@@ -273,10 +292,7 @@ def client_report(organisation: Organisation, now: datetime | None = None, page:
     )
     for user_id, klass_id in page_scope.values_list("user_id", "klass_id"):
         lines[user_id].lessons += held_per_class.get(klass_id, 0)
-    in_scope = Exists(
-        scope.filter(klass_id=OuterRef("lesson__klass_id"), user_id=OuterRef("user_id"))
-    )
-    attendance = Attendance.objects.filter(in_scope)
+    attendance = client_attendance(organisation)
     _add_attendance(
         lines,
         attendance.filter(user_id__in=lines)
@@ -285,17 +301,13 @@ def client_report(organisation: Organisation, now: datetime | None = None, page:
         "user_id",
     )
     ordered = list(lines.values())
-    everyone = Line(key=0, label=_("All members"))
+    everyone, over_time = _fold(attendance, _("All members"))
     everyone.lessons = Lesson.objects.filter(_held(now), klass__enrolments__in=scope).count()
-    for row in attendance.values("status").annotate(n=Count("pk"), m=Sum("lesson__duration")):
-        everyone.counts[row["status"]] = row["n"]
-        if row["status"] in ("present", "late"):
-            everyone.minutes += row["m"] or 0
     return Report(
         title=_("Usage report of %(organisation)s") % {"organisation": organisation.name},
         lines=ordered,
         totals=everyone,
-        over_time=_months_chart(attendance),
+        over_time=over_time,
         per_learner=_hours_chart(ordered),
         page=current,
     )

@@ -137,3 +137,22 @@ def test_a_restricted_learner_is_not_named_in_reports(client, attended):
     client.force_login(attended.acme_admin)
     page = client.get(reverse("learning:client_report", args=[attended.acme.slug])).content.decode()
     assert "Sam Employee" not in page and "(restricted)" in page
+
+
+def test_p27_a_member_who_paid_their_own_place_in_the_same_class_stays_private(
+    client, attended, make_user
+):
+    colleague = make_user(name="Private Payer")
+    membership_add(actor=None, organisation=attended.acme, user=colleague)
+    services.enrol(
+        actor=colleague, klass=attended.klass, user=colleague, source=Enrolment.Source.PURCHASE
+    )
+    services.attendance_record(
+        actor=attended.instructor, lesson=attended.lessons[0], marks={colleague.pk: "present"}
+    )
+    client.force_login(attended.acme_admin)
+    rows = _csv(client.get(reverse("learning:client_report", args=[attended.acme.slug, "csv"])))
+    assert [r[0] for r in rows[1:]] == ["Sam Employee"]
+    page = client.get(reverse("learning:client_report", args=[attended.acme.slug]))
+    totals = page.context["report"].totals
+    assert totals.counts == {"present": 1, "late": 1, "absent": 0, "excused": 0}
