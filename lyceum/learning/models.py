@@ -137,6 +137,7 @@ class Lesson(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=models.Q(duration__gt=0), name="lesson_has_duration")
         ]
+        indexes = [models.Index(fields=["klass", "starts_at"])]
         verbose_name = _("lesson")
         verbose_name_plural = _("lessons")
 

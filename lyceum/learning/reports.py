@@ -114,26 +114,32 @@ def _held(now: datetime) -> Q:
 
 
 def _fold(attendance: QuerySet[Attendance], label: str) -> tuple[Line, Chart]:
-    """Totals by status, and attendance over time (lessons attended in percent of those
-    recorded, month by month, the last twelve that have any), from one grouped query.
+    """Totals by status, and attendance over time: lessons attended in percent of those
+    recorded, month by month (the last twelve that have any), from one grouped query.
 
-    Grouped by lesson rather than by a month computed in SQL: SQLite has no date truncation
-    of its own, and months are those of the viewer's time zone."""
+    Months are counted from one row per lesson rather than computed in SQL: SQLite has no
+    date truncation of its own, and months are those of the viewer's time zone."""
     totals = Line(key=0, label=label)
+    counts = {status: Count("pk", filter=Q(status=status)) for status in STATUSES}
+    per_lesson = (
+        attendance.values("lesson_id", "lesson__starts_at", "lesson__duration")
+        .annotate(**counts)
+        .order_by()
+        .values_list("lesson__starts_at", "lesson__duration", *STATUSES)
+    )
     months: dict[str, list[int]] = {}
-    month_of: dict[datetime, str] = {}  # a lesson's rows share its start: convert it once
-    rows = attendance.values("lesson_id", "lesson__starts_at", "lesson__duration", "status")
-    for row in rows.annotate(n=Count("pk")).order_by():
-        status, n, starts_at = row["status"], row["n"], row["lesson__starts_at"]
-        totals.counts[status] += n
+    month_of: dict[datetime, str] = {}  # lessons often share a start: convert it once
+    for starts_at, duration, *by_status in per_lesson:
+        for status, n in zip(STATUSES, by_status, strict=True):
+            totals.counts[status] += n
+        came = by_status[0] + by_status[1]  # present, late
+        totals.minutes += came * duration
         month = month_of.get(starts_at)
         if month is None:
             month = month_of[starts_at] = timezone.localtime(starts_at).strftime("%Y-%m")
-        recorded_attended = months.setdefault(month, [0, 0])
-        recorded_attended[0] += n
-        if status in ("present", "late"):
-            totals.minutes += n * row["lesson__duration"]
-            recorded_attended[1] += n
+        recorded_came = months.setdefault(month, [0, 0])
+        recorded_came[0] += sum(by_status)
+        recorded_came[1] += came
     bars = []
     for month in sorted(months)[-12:]:
         recorded, came = months[month]
