@@ -226,6 +226,8 @@ class ClassInvitation(TimeStampedModel):
         Class, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("class")
     )
     token = models.CharField(max_length=64, unique=True, default=new_token)
+    # Sent to one address: used once, by its owner only (even once the address is erased).
+    is_personal = models.BooleanField(default=False)
     email = models.EmailField(_("email address"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

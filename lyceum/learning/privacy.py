@@ -74,7 +74,8 @@ register.declare(
         ),
         legal_basis=LegalBasis.CONTRACT,
         retention=_THREE_YEARS,
-        erasure=Erasure(action=ErasureAction.DELETE),
+        # An instructor's erasure leaves their learners' attendance, without their name.
+        also_replacements={"recorded_by": None},
     )
 )
 

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 
 from lyceum.accounts.http import AuthenticatedRequest
 from lyceum.accounts.middleware import second_factor_missing
+from lyceum.core.spreadsheet import cell
 from lyceum.learning import reports, services
 from lyceum.learning.forms import SeatsForm
 from lyceum.learning.models import Class, Enrolment
@@ -70,7 +71,7 @@ def _csv(
             for line in report.lines:
                 yield writer.writerow(
                     [
-                        line.label,
+                        cell(line.label),
                         line.lessons,
                         line.counts["present"],
                         line.counts["late"],

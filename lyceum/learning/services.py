@@ -316,6 +316,7 @@ def class_invitation_create(
     invitation = ClassInvitation.objects.create(
         klass=klass,
         email=email.strip().lower(),
+        is_personal=bool(email.strip()),
         created_by=actor,
         expires_at=timezone.now() + INVITATION_LIFETIME,
         token=new_token(),
@@ -345,22 +346,25 @@ def invitation_usable(token: str) -> ClassInvitation | None:
     return (
         ClassInvitation.objects.select_related("klass__course")
         .filter(token=token, revoked_at=None, expires_at__gt=timezone.now())
-        .exclude(~Q(email="") & Q(accepted_by__isnull=False))  # an email invitation is used once
+        # A personal invitation works once, and never once its address is erased.
+        .exclude(Q(is_personal=True) & (Q(accepted_by__isnull=False) | Q(email="")))
         .first()
     )
 
 
 @transaction.atomic
 def class_invitation_accept(*, invitation: ClassInvitation, user: User) -> Enrolment:
-    if invitation.email and invitation.email != (user.email or "").lower():
+    if invitation.is_personal and invitation.email != (user.email or "").lower():
         raise LearningError(
-            _("This invitation was sent to another address. Sign in as %(email)s to accept it.")
-            % {"email": invitation.email}
+            _(
+                "This invitation was sent to another address. Sign in with the account of "
+                "the address it was sent to."
+            )
         )
     enrolment = enrol(
         actor=user, klass=invitation.klass, user=user, source=Enrolment.Source.INVITATION
     )
-    if invitation.email:
+    if invitation.is_personal:
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_by", "updated_at"])
     return enrolment

@@ -54,6 +54,11 @@ def _entry_problems(entry: Entry, reg: Register) -> list[str]:
         if name not in entry.fields:
             problems.append(f"{label}: redacts '{name}', which is not a declared field")
     columns = field_names | {f.attname for f in model._meta.concrete_fields}
+    for name in entry.also_replacements:
+        if name not in columns:
+            problems.append(f"{label}: 'also_replacements' names '{name}', which is no column")
+    if entry.also_replacements and (entry.also is None or entry.subject is None):
+        problems.append(f"{label}: 'also_replacements' needs both 'subject' and 'also'")
     for name, owner in entry.owned_by.items():
         if name not in entry.fields or owner not in columns:
             problems.append(f"{label}: '{name}' owned by '{owner}' needs both to exist")

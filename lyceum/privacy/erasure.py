@@ -76,7 +76,7 @@ def plan(user_id: int, reg: Register = register, now: datetime | None = None) ->
     now = now or timezone.now()
     items = []
     for entry in _ordered(reg):
-        rows = entry.rows_of(user_id)
+        rows = entry.own_rows_of(user_id)
         hold, anchor = entry.erasure.hold_for, entry.erasure.hold_from
         until = None
         if entry.erasure.action == ErasureAction.HOLD and hold:
@@ -157,7 +157,7 @@ def erase(
     processor_rows: dict[str, list[dict[str, Any]]] = {}
     files: list[str] = []
     for item in items:  # read everything first: deleting a row may cascade to others
-        rows = item.entry.rows_of(user_id)
+        rows = item.entry.own_rows_of(user_id)
         for recipient in item.entry.recipients:
             if recipient.erase is not None:
                 values = [dict(v) for v in rows.values(*recipient.fields)]
@@ -165,8 +165,11 @@ def erase(
         if item.action == ErasureAction.DELETE:
             for name in item.entry.file_fields:
                 files.extend(n for n in rows.values_list(name, flat=True) if n)
+    for entry in reg.entries.values():  # others' rows first: they must outlive the person's
+        if entry.also_replacements:
+            entry.others_of(user_id).update(**entry.also_replacements)
     for item in items:
-        entry, rows = item.entry, item.entry.rows_of(user_id)
+        entry, rows = item.entry, item.entry.own_rows_of(user_id)
         if entry.erasure.action == ErasureAction.DELETE:
             rows.delete()
             continue

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from lyceum.core.spreadsheet import cell
 from lyceum.privacy.audit import audit_record
 from lyceum.privacy.register import Entry, Register, register
 
@@ -113,7 +114,7 @@ def _csv(section: Section) -> str:
     writer.writeheader()
     for row in section.rows:
         writer.writerow(
-            {k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in row.items()}
+            {k: cell(json.dumps(v) if isinstance(v, dict | list) else v) for k, v in row.items()}
         )
     return out.getvalue()
 

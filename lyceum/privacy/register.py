@@ -127,6 +127,10 @@ class Entry:
     # Rows about the person that ``subject`` does not reach (e.g. audit events where they
     # acted, or back-office history about them): a filter for their user id.
     also: Callable[[int], models.Q] | None = None
+    # What erasure does to the rows ``also`` reaches when they are other people's data (an
+    # instructor erased: the attendance they took belongs to their learners): these fields
+    # take these values, and only the person's own rows (``subject``) get ``erasure``.
+    also_replacements: Mapping[str, object] = field(default_factory=dict)
     # Declared fields shown in an export only as this explanation, never as their value:
     # secrets whose disclosure would let someone else into the account.
     redacted: Mapping[str, str | Promise] = field(default_factory=dict)
@@ -147,6 +151,21 @@ class Entry:
         if self.also is not None:
             condition |= self.also(user_id)
         return self.model._base_manager.filter(condition)
+
+    def own_rows_of(self, user_id: int) -> models.QuerySet[Any]:
+        """The rows erasure applies ``erasure`` to: all of ``rows_of``, or only the person's
+        own rows when the others are kept for their owners (``also_replacements``)."""
+        if not self.also_replacements or self.subject is None:
+            return self.rows_of(user_id)
+        return self.model._base_manager.filter(**{self.subject: user_id})
+
+    def others_of(self, user_id: int) -> models.QuerySet[Any]:
+        """Rows about the person that belong to others (see ``also_replacements``)."""
+        if not self.also_replacements or self.also is None or self.subject is None:
+            return self.model._base_manager.none()
+        return self.model._base_manager.filter(self.also(user_id)).exclude(
+            **{self.subject: user_id}
+        )
 
     @property
     def file_fields(self) -> list[str]:

