@@ -218,7 +218,8 @@ def seats(request: AuthenticatedRequest, slug: str, contract_pk: int) -> HttpRes
     classes = Class.objects.filter(
         Q(organisation=None) | Q(organisation=organisation), course__in=contract.courses.all()
     ).select_related("course")
-    members = Membership.objects.filter(organisation=organisation).select_related("user")
+    members = Membership.objects.accepted().filter(organisation=organisation)
+    members = members.select_related("user")
     members = members.filter(user__is_active=True).order_by("user__name")
     form = SeatsForm(request.POST or None)
     form.fields["klass"].queryset = classes  # type: ignore[attr-defined]

@@ -257,24 +257,27 @@ def _learner_lines(users: list[User]) -> dict[int, Line]:
 def client_scope(organisation: Organisation) -> QuerySet[Enrolment]:
     """The enrolments an organisation may see: its own members' places in its contracts or in
     classes run for it. A member's private classes are none of the employer's business."""
-    members = Membership.objects.filter(organisation=organisation, user=OuterRef("user_id"))
+    members = Membership.objects.accepted().filter(
+        organisation=organisation, user=OuterRef("user_id")
+    )
+    # Everyone in a class run for the organisation is its learner (an institution's
+    # pseudonymous pupils are no members); elsewhere, its members' places it pays for.
     return Enrolment.objects.filter(
-        Q(contract__organisation=organisation) | Q(klass__organisation=organisation),
-        Exists(members),
+        Q(Exists(members), contract__organisation=organisation)
+        | Q(klass__organisation=organisation)
     )
 
 
 def client_attendance(organisation: Organisation) -> QuerySet[Attendance]:
-    """Attendance the organisation may see: of its members, at lessons of classes where the
-    member's own enrolment is in the client's scope (joins, not a subquery per row)."""
-    own_place = Q(lesson__klass__enrolments__contract__organisation=organisation) | Q(
-        lesson__klass__organisation=organisation
+    """Attendance the organisation may see: at lessons of classes where the learner's own
+    enrolment is in the client's scope (``client_scope``), found by joins."""
+    member = Membership.objects.accepted().filter(
+        organisation=organisation, user=OuterRef("user_id")
     )
-    return Attendance.objects.filter(
-        own_place,
-        lesson__klass__enrolments__user_id=F("user_id"),
-        user__memberships__organisation=organisation,
-    )
+    own_place = Q(
+        Exists(member), lesson__klass__enrolments__contract__organisation=organisation
+    ) | Q(lesson__klass__organisation=organisation)
+    return Attendance.objects.filter(own_place, lesson__klass__enrolments__user_id=F("user_id"))
 
 
 def client_report(organisation: Organisation, now: datetime | None = None, page: int = 1) -> Report:

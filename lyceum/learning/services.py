@@ -228,7 +228,8 @@ def _check_seat(*, contract: Contract, klass: Class, user: User) -> None:
         )
     if klass.organisation_id not in (None, contract.organisation_id):
         raise LearningError(_("This class is run for another organisation."))
-    if not Membership.objects.filter(organisation=contract.organisation_id, user=user).exists():
+    member = Membership.objects.accepted().filter(organisation=contract.organisation_id, user=user)
+    if not member.exists():
         raise LearningError(
             _("%(name)s is not a member of the organisation.") % {"name": user.shown_name}
         )
@@ -267,7 +268,7 @@ def seats_assign(
 
 
 @transaction.atomic
-def enrolment_withdraw(*, actor: User, enrolment: Enrolment) -> Enrolment:
+def enrolment_withdraw(*, actor: User | None, enrolment: Enrolment) -> Enrolment:
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     if enrolment.status != Enrolment.Status.WITHDRAWN:
         enrolment.status = Enrolment.Status.WITHDRAWN

@@ -30,6 +30,11 @@ class Organisation(TimeStampedModel):
         return self.name
 
 
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def accepted(self) -> MembershipQuerySet:
+        return self.filter(accepted_at__isnull=False)
+
+
 class Membership(TimeStampedModel):
     class Role(models.TextChoices):
         MEMBER = "member", _("Member")
@@ -42,6 +47,12 @@ class Membership(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    # An organisation may invite someone who already has an account: until they accept, the
+    # organisation sees nothing of them but the address it typed, and gives them no seat.
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    token = models.CharField(max_length=64, blank=True, db_index=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         constraints = [

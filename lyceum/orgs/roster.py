@@ -55,7 +55,7 @@ class RosterReport:
     rows: list[RosterRow] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # about the whole file
     created: int = 0
-    added: int = 0
+    invited: int = 0
     already: int = 0
 
     @property
@@ -180,22 +180,27 @@ def member_invite(
     role: Membership.Role = Membership.Role.MEMBER,
     base_url: str,
 ) -> str:
-    """Make the person a member, creating their account if they have none, and tell them.
-    Returns ``created`` (new account), ``added`` (existing account) or ``already``."""
+    """Make the person a member and tell them. Someone without an account gets one, made for
+    this organisation, and a welcome link; someone who has an account is invited and becomes
+    a member only once they accept: until then the organisation sees nothing of them.
+    Returns ``created``, ``invited`` or ``already``."""
     user, created = account_provision(actor=actor, email=email, name=name)
     if Membership.objects.filter(organisation=organisation, user=user).exists():
         return "already"
-    membership_add(actor=actor, organisation=organisation, user=user, role=role)
-    _tell_new_member(user=user, organisation=organisation, base_url=base_url)
-    return "created" if created else "added"
+    membership = membership_add(
+        actor=actor, organisation=organisation, user=user, role=role, pending=not created
+    )
+    _tell_new_member(membership=membership, base_url=base_url)
+    return "created" if created else "invited"
 
 
-def _tell_new_member(*, user: User, organisation: Organisation, base_url: str) -> None:
+def _tell_new_member(*, membership: Membership, base_url: str) -> None:
     from allauth.account.utils import user_pk_to_url_str
 
-    if user.has_usable_password():
-        link = base_url.rstrip("/") + reverse("orgs:mine")
-        template = "orgs/member_added_email.txt"
+    user, organisation = membership.user, membership.organisation
+    if membership.accepted_at is None:
+        link = base_url.rstrip("/") + reverse("orgs:accept", args=[membership.token])
+        template = "orgs/member_invited_email.txt"
     else:
         args = [user_pk_to_url_str(user), welcome_token(user)]
         link = base_url.rstrip("/") + reverse("accounts:welcome", args=args)
@@ -210,6 +215,7 @@ def _tell_new_member(*, user: User, organisation: Organisation, base_url: str) -
             {
                 "user": user,
                 "organisation": organisation,
+                "role": membership.get_role_display(),
                 "link": link,
                 "school": settings.LYCEUM_SCHOOL,
             },

@@ -10,10 +10,24 @@ def organisation_list_for_user(user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("organisation")
 
 
+def invitation_for(*, user: User, token: str) -> Membership | None:
+    """A pending membership of this person, by the token of its invitation."""
+    if not token:
+        return None
+    return (
+        Membership.objects.select_related("organisation")
+        .filter(user=user, token=token, accepted_at__isnull=True)
+        .first()
+    )
+
+
 def organisation_administered_by(*, user: User, slug: str) -> Organisation | None:
     """The organisation, if this person administers it; otherwise nothing at all."""
     return Organisation.objects.filter(
-        slug=slug, memberships__user=user, memberships__role=Membership.Role.ADMIN
+        slug=slug,
+        memberships__user=user,
+        memberships__role=Membership.Role.ADMIN,
+        memberships__accepted_at__isnull=False,
     ).first()
 
 
@@ -22,4 +36,4 @@ def member_list(organisation: Organisation) -> QuerySet[Membership]:
 
 
 def user_is_client_admin(user: User) -> bool:
-    return Membership.objects.filter(user=user, role=Membership.Role.ADMIN).exists()
+    return Membership.objects.accepted().filter(user=user, role=Membership.Role.ADMIN).exists()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from lyceum.accounts.models import User
@@ -26,12 +29,21 @@ def membership_add(
     organisation: Organisation,
     user: User,
     role: Membership.Role = Membership.Role.MEMBER,
+    pending: bool = False,
 ) -> Membership:
+    """Add a member; ``pending``: an invitation the person accepts (``membership_accept``)."""
     membership, created = Membership.objects.get_or_create(
-        organisation=organisation, user=user, defaults={"role": role}
+        organisation=organisation,
+        user=user,
+        defaults={
+            "role": role,
+            "accepted_at": None if pending else timezone.now(),
+            "token": secrets.token_urlsafe(32) if pending else "",
+        },
     )
     if created:
-        audit_record(action="membership.added", actor=actor, target=membership, subject=user)
+        action = "membership.invited" if pending else "membership.added"
+        audit_record(action=action, actor=actor, target=membership, subject=user)
     elif membership.role != role:
         membership_set_role(actor=actor, membership=membership, role=role)
     return membership
@@ -52,6 +64,26 @@ def membership_set_role(
             target=locked,
             subject=locked.user_id,
             changed_fields=["role"],
+        )
+    return locked
+
+
+@transaction.atomic
+def membership_accept(*, membership: Membership, user: User) -> Membership:
+    """The invited person accepts: from now on the organisation sees them as a member."""
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if locked.user_id != user.pk:
+        raise PermissionError("another person's invitation")
+    if locked.accepted_at is None:
+        locked.accepted_at = timezone.now()
+        locked.token = ""
+        locked.save(update_fields=["accepted_at", "token", "updated_at"])
+        audit_record(
+            action="membership.accepted",
+            actor=user,
+            target=locked,
+            subject=user,
+            changed_fields=["accepted_at"],
         )
     return locked
 

@@ -5,6 +5,7 @@ from lyceum.orgs import views
 app_name = "orgs"
 urlpatterns = [
     path("", views.my_organisations, name="mine"),
+    path("accept/<str:token>/", views.accept, name="accept"),
     path("<slug:slug>/members/", views.members, name="members"),
     path(
         "<slug:slug>/members/<int:membership_pk>/remove/",

@@ -5,19 +5,21 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from lyceum.accounts.http import AuthenticatedRequest
 from lyceum.accounts.middleware import second_factor_missing
 from lyceum.orgs.forms import InviteForm, RosterForm
 from lyceum.orgs.models import Membership, Organisation
-from lyceum.orgs.roster import member_invite, roster_import, roster_read
+from lyceum.orgs.roster import MAX_ROSTER_BYTES, member_invite, roster_import, roster_read
 from lyceum.orgs.selectors import (
+    invitation_for,
     member_list,
     organisation_administered_by,
     organisation_list_for_user,
 )
-from lyceum.orgs.services import membership_remove
+from lyceum.orgs.services import membership_accept, membership_remove
 from lyceum.privacy.audit import audit_record
 from lyceum.privacy.limits import allowed as privacy_allowed
 from lyceum.privacy.register import Purpose
@@ -63,24 +65,29 @@ def members(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             base_url=base_url,
         )
         if outcome == "already":
-            messages.info(request, _("%(email)s is a member already.") % {"email": data["email"]})
+            messages.info(
+                request, _("%(email)s is a member or invited already.") % {"email": data["email"]}
+            )
         else:
-            messages.success(request, _("%(email)s is a member now and was told by email.") % data)
+            messages.success(request, _("%(email)s was told by email.") % data)
         return redirect("orgs:members", slug=organisation.slug)
     if roster_form.is_bound and roster_form.is_valid():
-        report = roster_read(roster_form.cleaned_data["roster"].read())
+        # Never more than the limit in memory: a larger file is refused by roster_read.
+        report = roster_read(roster_form.cleaned_data["roster"].read(MAX_ROSTER_BYTES + 1))
         if report.ok:
             roster_import(
                 actor=request.user, organisation=organisation, report=report, base_url=base_url
             )
-            counts = {"created": report.created, "added": report.added, "already": report.already}
+            # Whether an address already had an account is not the organisation's business.
+            told = report.created + report.invited
             messages.success(
                 request,
-                _(
-                    "Roster imported. New accounts: %(created)d. Existing accounts added: "
-                    "%(added)d. Members already: %(already)d."
+                ngettext(
+                    "Roster imported: %(count)d person was told by email.",
+                    "Roster imported: %(count)d people were told by email.",
+                    told,
                 )
-                % counts,
+                % {"count": told},
             )
             return redirect("orgs:members", slug=organisation.slug)
     audit_record(action="organisation.members.viewed", actor=request.user, target=organisation)
@@ -89,7 +96,11 @@ def members(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     # deleted is hidden from others at once (P43).
     shown = privacy_allowed([m.user_id for m in memberships], Purpose.SERVICE)
     for membership in memberships:
-        membership.shown = membership.user_id in shown and membership.user.is_active  # type: ignore[attr-defined]
+        membership.shown = (  # type: ignore[attr-defined]
+            membership.accepted_at is not None  # until then, only the address it typed
+            and membership.user_id in shown
+            and membership.user.is_active
+        )
     return render(
         request,
         "orgs/members.html",
@@ -104,10 +115,30 @@ def members(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+def accept(request: AuthenticatedRequest, token: str) -> HttpResponse:
+    """The invited person's answer to an organisation's invitation."""
+    membership = invitation_for(user=request.user, token=token)
+    if membership is None:
+        raise Http404
+    if request.method == "POST":
+        name = membership.organisation.name
+        if request.POST.get("answer") == "accept":
+            membership_accept(membership=membership, user=request.user)
+            messages.success(request, _("You are a member of %(name)s.") % {"name": name})
+        else:
+            membership_remove(actor=request.user, membership=membership)
+            messages.success(request, _("You declined to join %(name)s.") % {"name": name})
+        return redirect("orgs:mine")
+    return render(request, "orgs/accept.html", {"membership": membership})
+
+
+@login_required
 @require_POST
 def member_remove(request: AuthenticatedRequest, slug: str, membership_pk: int) -> HttpResponse:
     organisation = _administered(request, slug)
     membership = get_object_or_404(Membership, pk=membership_pk, organisation=organisation)
+    if redirect_to_setup := second_factor_missing(request):
+        return redirect_to_setup
     if membership.user_id == request.user.pk:
         messages.error(request, _("You cannot remove yourself; ask another administrator."))
     else:

@@ -95,7 +95,7 @@ def test_p27_a_client_administrator_imports_a_roster_and_assigns_seats(
     )
     page.get_by_label("Roster file (CSV)").set_input_files(str(good))
     page.get_by_role("button", name="Import", exact=True).click()
-    expect(page.locator(".messages")).to_contain_text("New accounts: 3.")
+    expect(page.locator(".messages")).to_contain_text("3 people were told by email")
     expect(page.get_by_role("table")).to_contain_text("cy@acme.example")
 
     page.get_by_role("link", name="Contracts and seats").click()

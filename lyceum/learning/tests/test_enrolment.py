@@ -204,3 +204,16 @@ def test_a_revoked_or_expired_invitation_does_not_work(client, school, make_user
         response = client.post(reverse("learning:join", args=[invitation.token]))
         assert response.status_code == 404
         assert "does not work" in response.content.decode()
+
+
+def test_a_member_who_leaves_the_client_frees_their_seat(client, school):
+    from lyceum.orgs.models import Membership
+
+    client.force_login(school.acme_admin)
+    membership = Membership.objects.get(organisation=school.acme, user=school.employee)
+    client.post(reverse("orgs:member_remove", args=[school.acme.slug, membership.pk]))
+    enrolment = Enrolment.objects.get(user=school.employee)
+    assert enrolment.status == "withdrawn"
+    assert school.contract.enrolments.filter(status="active").count() == 0
+    client.force_login(school.employee)
+    assert client.get(reverse("learning:class", args=[school.klass.pk])).status_code == 404

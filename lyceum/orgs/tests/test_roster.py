@@ -44,6 +44,7 @@ def test_a_roster_creates_accounts_and_memberships_and_welcomes_people(
     roles = dict(Membership.objects.filter(organisation=acme).values_list("user__email", "role"))
     assert roles["di@acme.example"] == "admin" and roles["bo.berg@acme.example"] == "member"
     assert len(mailoutbox) == 3  # the employee was a member already
+    assert "3 people were told by email" in client.get(response.url).content.decode()
     # The welcome link lets Bo choose a password, which proves the address is Bo's.
     (welcome,) = [m for m in mailoutbox if m.to == ["bo.berg@acme.example"]]
     found = re.search(r"http://testserver(/account/welcome/\S+)", welcome.body)
@@ -117,3 +118,59 @@ def test_another_clients_administrator_can_neither_import_nor_remove(client, two
     assert response.status_code == 404
     assert Membership.objects.filter(pk=membership.pk).exists()
     assert not User.objects.filter(email="x@evil.example").exists()
+
+
+def test_someone_who_has_an_account_joins_only_if_they_accept(
+    client, two_clients, make_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    acme, _, acme_admin, _, _ = two_clients
+    existing = make_user(email="kim@example.org", name="Kim Private-Name")
+    client.force_login(acme_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("orgs:members", args=[acme.slug]),
+            {"action": "invite", "name": "Typed Name", "email": "kim@example.org", "role": "admin"},
+            follow=True,
+        )
+    page = response.content.decode()
+    assert "kim@example.org was told by email" in page
+    assert "Kim Private-Name" not in page and "Invited, has not answered yet" in page
+    existing.refresh_from_db()
+    assert existing.name == "Kim Private-Name"  # the typed name changes nothing
+    membership = Membership.objects.get(organisation=acme, user=existing)
+    assert membership.accepted_at is None
+    # Not an administrator yet: the organisation's pages stay closed to them.
+    client.force_login(existing)
+    assert client.get(reverse("orgs:members", args=[acme.slug])).status_code == 404
+    link = re.search(r"http://testserver(/organisations/accept/\S+)", mailoutbox[-1].body)
+    assert link
+    client.post(link.group(1), {"answer": "accept"})
+    membership.refresh_from_db()
+    assert membership.accepted_at is not None and membership.token == ""
+    client.force_login(acme_admin)
+    assert (
+        "Kim Private-Name" in client.get(reverse("orgs:members", args=[acme.slug])).content.decode()
+    )
+
+
+def test_an_invitation_can_be_declined_and_answered_only_by_its_person(
+    client, two_clients, make_user
+):
+    from lyceum.orgs.roster import member_invite
+
+    acme, _, acme_admin, globex_admin, _ = two_clients
+    existing = make_user(email="lou@example.org", name="Lou")
+    member_invite(
+        actor=acme_admin,
+        organisation=acme,
+        email="lou@example.org",
+        name="Lou",
+        base_url="http://testserver/",
+    )
+    membership = Membership.objects.get(user=existing)
+    url = reverse("orgs:accept", args=[membership.token])
+    client.force_login(globex_admin)
+    assert client.post(url, {"answer": "accept"}).status_code == 404
+    client.force_login(existing)
+    client.post(url, {"answer": "decline"})
+    assert not Membership.objects.filter(user=existing).exists()
