@@ -53,6 +53,11 @@ def second_factor_missing(request: AuthenticatedRequest) -> HttpResponse | None:
     return redirect("mfa_index")
 
 
+class SecondFactorNeeded(Exception):
+    """A view found that this page shows other people's data to someone without a second
+    factor; ``SecondFactorRequiredMiddleware`` sends them to set one up."""
+
+
 class SecondFactorRequiredMiddleware:
     """Staff reach the back office, which shows everyone's data, only with a second factor."""
 
@@ -66,5 +71,10 @@ class SecondFactorRequiredMiddleware:
         self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
     ) -> HttpResponse | None:
         if request.path.startswith(PRIVILEGED_PREFIXES) and request.user.is_staff:
+            return second_factor_missing(cast(AuthenticatedRequest, request))
+        return None
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, SecondFactorNeeded):
             return second_factor_missing(cast(AuthenticatedRequest, request))
         return None

@@ -158,8 +158,12 @@ def pseudonym_create(*, actor: User | None, pseudonym: str) -> tuple[User, str]:
 
 @transaction.atomic
 def pseudonym_code_reset(*, actor: User, user: User) -> str:
-    """A new sign-in code for a student who lost theirs; the old one stops working."""
+    """A new sign-in code for a student who lost theirs; the old one stops working, and so
+    does every session signed in with it."""
+    from lyceum.accounts.models import UserSession
+
     code = _new_key(user)
+    UserSession.objects.filter(user=user).delete()
     audit_record(
         action="pseudonym.code_reset",
         actor=actor,

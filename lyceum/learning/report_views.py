@@ -273,6 +273,8 @@ def seat_release(
     if request.method != "POST":
         raise Http404
     organisation = _administered(request, slug)
+    if redirect_to_setup := second_factor_missing(request):
+        return redirect_to_setup
     contract = get_object_or_404(Contract, pk=contract_pk, organisation=organisation)
     enrolment = get_object_or_404(
         Enrolment, pk=enrolment_pk, contract=contract, status=Enrolment.Status.ACTIVE

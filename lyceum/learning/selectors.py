@@ -8,14 +8,30 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from lyceum.accounts.middleware import SecondFactorNeeded
 from lyceum.accounts.models import User
 from lyceum.learning.models import Class, Enrolment, Lesson
 
 
+def teaches(user: User, klass: Class) -> bool:
+    """One of the class's own instructors."""
+    return user.is_authenticated and klass.instructors.filter(pk=user.pk).exists()
+
+
 def can_teach(user: User, klass: Class) -> bool:
+    """Instructors of the class, and the school's staff (who reach class pages only with a
+    second factor: see ``staff_without_second_factor``)."""
     if not user.is_authenticated:
         return False
-    return user.is_staff or klass.instructors.filter(pk=user.pk).exists()
+    return user.is_staff or teaches(user, klass)
+
+
+def staff_without_second_factor(user: User, klass: Class) -> bool:
+    """Staff who are not the class's instructors see its members' data only with a second
+    factor, as in the back office (P11)."""
+    from lyceum.accounts.selectors import user_has_second_factor
+
+    return user.is_staff and not teaches(user, klass) and not user_has_second_factor(user)
 
 
 def is_enrolled(user: User, klass: Class) -> bool:
@@ -33,6 +49,8 @@ def class_for_member(user: User, pk: int) -> Class:
     klass = Class.objects.select_related("course", "organisation").filter(pk=pk).first()
     if klass is None or not is_member(user, klass):
         raise Http404
+    if staff_without_second_factor(user, klass) and not is_enrolled(user, klass):
+        raise SecondFactorNeeded
     return klass
 
 
@@ -40,6 +58,8 @@ def class_for_instructor(user: User, pk: int) -> Class:
     klass = Class.objects.select_related("course", "organisation").filter(pk=pk).first()
     if klass is None or not can_teach(user, klass):
         raise Http404
+    if staff_without_second_factor(user, klass):
+        raise SecondFactorNeeded
     return klass
 
 

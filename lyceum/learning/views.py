@@ -32,6 +32,7 @@ from lyceum.learning.selectors import (
     class_for_instructor,
     classes_of,
     is_member,
+    teaches,
 )
 from lyceum.learning.selectors import (
     timetable as timetable_of,
@@ -286,6 +287,9 @@ def pseudonym_code_reset(request: AuthenticatedRequest, pk: int, user_pk: int) -
     from lyceum.accounts.services import pseudonym_code_reset as reset
 
     klass = class_for_instructor(request.user, pk)
+    if not teaches(request.user, klass):
+        # A new code signs in as the student: only their own teachers may hand one out.
+        raise Http404
     enrolment = get_object_or_404(
         active_enrolments(klass), user_id=user_pk, user__is_pseudonymous=True
     )

@@ -26,15 +26,35 @@ def test_p28_contact_data_is_shown_to_classmates_only_when_the_learner_agrees(cl
     assert "lea@example.org" in page
 
 
-def test_p28_the_class_space_is_refused_to_anyone_else(client, school, make_user):
+def test_p28_the_class_space_is_refused_to_anyone_else(client, school, make_user, with_totp):
     Enrolment.objects.filter(user=school.learner).update(shares_contact=True)
     for stranger in (school.outsider, school.other_admin, school.acme_admin):
         client.force_login(stranger)
         response = client.get(reverse("learning:class", args=[school.klass.pk]))
         assert response.status_code == 404
         assert b"lea@example.org" not in response.content
-    client.force_login(make_user(name="Staff", is_staff=True))
+    staff = make_user(name="Staff", is_staff=True)
+    client.force_login(staff)
+    # The school's staff see class spaces, like the back office, only with a second factor.
+    for name in ("learning:class", "learning:class_report", "learning:invitations"):
+        response = client.get(reverse(name, args=[school.klass.pk]))
+        assert response.status_code == 302 and response.url == reverse("mfa_index"), name
+    with_totp(staff)
     assert client.get(reverse("learning:class", args=[school.klass.pk])).status_code == 200
+
+
+def test_only_a_classs_own_instructors_hand_out_a_pseudonyms_code(
+    client, school, make_user, with_totp
+):
+    from lyceum.accounts.services import pseudonym_create
+
+    student, _code = pseudonym_create(actor=None, pseudonym="Fox")
+    services.enrol(actor=None, klass=school.klass, user=student, source=Enrolment.Source.PSEUDONYM)
+    staff = make_user(name="Staff", is_staff=True)
+    with_totp(staff)
+    client.force_login(staff)
+    url = reverse("learning:pseudonym_code_reset", args=[school.klass.pk, student.pk])
+    assert client.post(url).status_code == 404
 
 
 def test_p28_a_former_member_no_longer_sees_the_class(client, school):
