@@ -270,8 +270,12 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/15m/key",
     "signup": "30/h/ip",
     "reset_password": "20/h/ip,5/h/key",
-    # Joining a class by its code and signing in with a pseudonym's personal code.
-    "pseudonym": "20/10m/ip",
+    # Pseudonymous students (P29): joining a class by its code (a school's whole class may
+    # share one address), and failed attempts (wrong class code or personal code), per
+    # address and per personal code.
+    "pseudonym_join": "100/10m/ip",
+    "pseudonym_failed": "30/10m/ip",
+    "pseudonym_code_failed": "5/10m/key",
 }
 ACCOUNT_FORMS = {
     "signup": "lyceum.accounts.forms.SignupForm",

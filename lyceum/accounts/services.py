@@ -145,10 +145,18 @@ def _new_key(user: User) -> str:
 
 
 @transaction.atomic
-def pseudonym_create(*, actor: User | None, pseudonym: str) -> tuple[User, str]:
+def pseudonym_create(
+    *, actor: User | None, pseudonym: str, time_zone: str = "UTC", language: str = "en"
+) -> tuple[User, str]:
     """A student known only by a pseudonym: no email address, no password. Returns the
     account and the personal sign-in code, shown once."""
-    user = User(email=None, name=pseudonym.strip(), is_pseudonymous=True)
+    user = User(
+        email=None,
+        name=pseudonym.strip(),
+        is_pseudonymous=True,
+        time_zone=time_zone,
+        language=language,
+    )
     user.set_unusable_password()
     user.save()
     code = _new_key(user)

@@ -386,7 +386,12 @@ def pseudonym_join(*, klass: Class, pseudonym: str) -> tuple[User, str, Enrolmen
 
     if not klass.allows_pseudonyms:
         raise LearningError(_("This class does not take students under a pseudonym."))
-    user, code = pseudonym_create(actor=None, pseudonym=pseudonym)
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    user, code = pseudonym_create(
+        actor=None, pseudonym=pseudonym, time_zone=klass.time_zone, language=language
+    )
     enrolment = enrol(actor=user, klass=klass, user=user, source=Enrolment.Source.PSEUDONYM)
     return user, code, enrolment
 

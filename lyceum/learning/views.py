@@ -335,8 +335,16 @@ def join_invitation(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+def _limited(request: HttpRequest, action: str, key: str | None = None) -> bool:
+    """Has this address (and key) used up its attempts? Checks without counting."""
+    return not ratelimit.consume(request, action=action, key=key, dry_run=True)
+
+
 def join(request: HttpRequest) -> HttpResponse:
-    """Join a class with its code under a pseudonym, or sign in with one's personal code."""
+    """Join a class with its code under a pseudonym, or sign in with one's personal code.
+
+    Only failures count against the limits, so a whole class signing in from one school
+    network at the start of a lesson is never refused."""
     # Prefixed: both forms have a "code", and each label must point at its own field.
     join_form = JoinForm(
         request.POST if request.POST.get("action") == "join" else None, prefix="join"
@@ -344,14 +352,21 @@ def join(request: HttpRequest) -> HttpResponse:
     sign_in_form = PseudonymSignInForm(
         request.POST if request.POST.get("action") == "sign-in" else None, prefix="signin"
     )
-    if request.method == "POST" and (
-        limited := ratelimit.consume_or_429(request, action="pseudonym")
-    ):
-        return limited
+    if request.method == "POST" and _limited(request, "pseudonym_failed"):
+        return render(request, "429.html", status=429)
+    signed_in_already = request.user.is_authenticated
     if join_form.is_bound and join_form.is_valid():
         klass = Class.objects.filter(code=join_form.cleaned_data["code"]).first()
-        if klass is None or not klass.allows_pseudonyms:
+        if signed_in_already:
+            join_form.add_error(
+                None,
+                _("You are signed in already. Sign out first to join under a pseudonym."),
+            )
+        elif klass is None or not klass.allows_pseudonyms:
+            ratelimit.consume(request, action="pseudonym_failed")
             join_form.add_error("code", _("No class takes students with this code."))
+        elif not ratelimit.consume(request, action="pseudonym_join"):
+            return render(request, "429.html", status=429)
         else:
             try:
                 user, code, _enrolment = services.pseudonym_join(
@@ -367,8 +382,14 @@ def join(request: HttpRequest) -> HttpResponse:
     if sign_in_form.is_bound and sign_in_form.is_valid():
         from lyceum.accounts.services import pseudonym_authenticate
 
-        signed_in = pseudonym_authenticate(sign_in_form.cleaned_data["code"])
+        code = sign_in_form.cleaned_data["code"]
+        handle = code.strip().upper()[:4]
+        signed_in = None
+        if not _limited(request, "pseudonym_code_failed", key=handle):
+            signed_in = pseudonym_authenticate(code)
         if signed_in is None:
+            ratelimit.consume(request, action="pseudonym_failed")
+            ratelimit.consume(request, action="pseudonym_code_failed", key=handle)
             sign_in_form.add_error(
                 "code", _("This code is not right. Ask your teacher for a new one.")
             )
@@ -376,5 +397,11 @@ def join(request: HttpRequest) -> HttpResponse:
             login(request, signed_in, backend=PSEUDONYM_BACKEND)
             return redirect("learning:timetable")
     return render(
-        request, "learning/join.html", {"join_form": join_form, "sign_in_form": sign_in_form}
+        request,
+        "learning/join.html",
+        {
+            "join_form": join_form,
+            "sign_in_form": sign_in_form,
+            "signed_in_already": signed_in_already,
+        },
     )

@@ -98,3 +98,41 @@ def test_p29_a_pseudonymous_student_has_the_same_rights(client, open_class):
     assert "learning.Enrolment" in sections and "accounts.PseudonymKey" in sections
     erase(student.pk)
     assert not User.objects.filter(pk=student.pk).exists()
+
+
+def test_p29_a_whole_class_signs_in_from_one_address_but_guessing_is_stopped(client, open_class):
+    open_class.capacity = 40
+    open_class.save()
+    codes = []
+    for i in range(31):  # more than the limit on failures: successes never count
+        response = _join(client, open_class.code, f"Pupil {i}")
+        found = re.search(r'personal-code">([A-Z0-9-]+)<', response.content.decode())
+        assert found, response.content.decode()
+        codes.append(found.group(1))
+        client.logout()
+    signin = reverse("learning:join_code")
+    for code in codes:
+        assert client.post(signin, {"action": "sign-in", "signin-code": code}).status_code == 302
+        client.logout()
+    # Guessing one student's code is stopped after five tries, and the address after thirty.
+    handle = codes[0][:4]
+    for _ in range(5):
+        client.post(signin, {"action": "sign-in", "signin-code": f"{handle}-AAAA-AAAA"})
+    response = client.post(signin, {"action": "sign-in", "signin-code": codes[0]})
+    assert response.status_code == 200 and "not right" in response.content.decode()
+    for i in range(30):
+        client.post(signin, {"action": "sign-in", "signin-code": f"ZZ{i:02}-AAAA-AAAA"})
+    assert client.post(signin, {"action": "sign-in", "signin-code": codes[1]}).status_code == 429
+
+
+def test_p29_a_signed_in_person_is_not_switched_to_a_new_pseudonym(client, open_class, school):
+    client.force_login(school.learner)
+    response = _join(client, open_class.code, "Second Me")
+    assert "Sign out first" in response.content.decode()
+    assert not User.objects.filter(name="Second Me").exists()
+    assert response.context["user"] == school.learner
+
+
+def test_p29_a_pseudonymous_student_sees_times_in_the_class_time_zone(client, open_class):
+    _join(client, open_class.code, "Paris Pupil")
+    assert User.objects.get(name="Paris Pupil").time_zone == "Europe/Paris"
