@@ -1,12 +1,28 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from lyceum.learning.models import Class, Lesson
+
+
+def _check_day(day: Any) -> None:
+    """Lessons are scheduled from a year back (to record past ones) to three years ahead."""
+    today = timezone.localdate()
+    if day < today - timedelta(days=366) or day > today + timedelta(days=3 * 366):
+        raise forms.ValidationError(
+            _("Choose a date between %(start)s and %(end)s.")
+            % {
+                "start": date_format(today - timedelta(days=366)),
+                "end": date_format(today + timedelta(days=3 * 366)),
+            }
+        )
 
 
 class LessonForm(forms.Form):
@@ -30,11 +46,44 @@ class LessonForm(forms.Form):
             "tz": klass.time_zone
         }
 
+    def clean_day(self) -> Any:
+        day = self.cleaned_data["day"]
+        _check_day(day)
+        return day
 
-class LessonEditForm(forms.ModelForm):  # type: ignore[type-arg]
-    class Meta:
-        model = Lesson
-        fields = ["topic", "duration", "homework", "is_cancelled"]
+
+class LessonEditForm(forms.Form):
+    """Move, rename or cancel a lesson; its time is typed in the class's time zone."""
+
+    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    duration = forms.IntegerField(label=_("Duration (minutes)"), min_value=5, max_value=600)
+    topic = forms.CharField(label=_("Topic"), max_length=200)
+    homework = forms.CharField(label=_("Homework"), required=False, widget=forms.Textarea)
+    is_cancelled = forms.BooleanField(label=_("Cancelled"), required=False)
+
+    def __init__(self, *args: Any, lesson: Lesson, **kwargs: Any) -> None:
+        local = lesson.starts_at.astimezone(zoneinfo.ZoneInfo(lesson.klass.time_zone))
+        kwargs.setdefault(
+            "initial",
+            {
+                "day": local.date(),
+                "time": local.time().replace(second=0, microsecond=0),
+                "duration": lesson.duration,
+                "topic": lesson.topic,
+                "homework": lesson.homework,
+                "is_cancelled": lesson.is_cancelled,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["time"].help_text = _("In the class's time zone, %(tz)s.") % {
+            "tz": lesson.klass.time_zone
+        }
+
+    def clean_day(self) -> Any:
+        day = self.cleaned_data["day"]
+        _check_day(day)
+        return day
 
 
 class ClassForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -59,6 +108,25 @@ class ClassForm(forms.ModelForm):  # type: ignore[type-arg]
         if value not in zoneinfo.available_timezones():
             raise forms.ValidationError(_("This is not a known time zone."))
         return str(value)
+
+    def clean_capacity(self) -> int:
+        capacity = int(self.cleaned_data["capacity"])
+        enrolled = self.instance.enrolments.filter(status="active").count()
+        if capacity < max(enrolled, 1):
+            raise forms.ValidationError(
+                _("The class has %(count)d learners: its capacity cannot be lower.")
+                % {"count": enrolled}
+                if enrolled
+                else _("A class takes at least one learner.")
+            )
+        return capacity
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", _("The class cannot end before it starts."))
+        return data
 
 
 class InvitationForm(forms.Form):

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -205,6 +206,9 @@ class Enrolment(TimeStampedModel):
         default=False,
         help_text=_("Only the members of this class and the school's staff can see it."),
     )
+    # Lessons from this moment until ``withdrawn_at`` count as held for the learner. Taking
+    # their attendance at an earlier lesson moves it back to that lesson.
+    joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
 
     class Meta:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lyceum.accounts.models import User
-from lyceum.learning.models import Attendance, Class, Enrolment, Lesson
+from lyceum.learning.models import Attendance, Class, Enrolment
 from lyceum.orgs.models import Membership, Organisation
 from lyceum.privacy.limits import allowed
 from lyceum.privacy.register import Purpose
@@ -109,8 +109,15 @@ class Report:
     generated_at: datetime = field(default_factory=timezone.now)
 
 
-def _held(now: datetime) -> Q:
-    return Q(is_cancelled=False, starts_at__lte=now)
+def with_lessons_held(enrolments: QuerySet[Enrolment], now: datetime) -> QuerySet[Any]:
+    """Each enrolment with ``held``: the lessons of its class held (started, not cancelled)
+    while it lasted, from ``joined_at`` to ``withdrawn_at``."""
+    in_window = Q(
+        klass__lessons__is_cancelled=False,
+        klass__lessons__starts_at__lte=now,
+        klass__lessons__starts_at__gte=F("joined_at"),
+    ) & (Q(withdrawn_at__isnull=True) | Q(klass__lessons__starts_at__lte=F("withdrawn_at")))
+    return enrolments.annotate(held=Count("klass__lessons", filter=in_window))
 
 
 def _fold(attendance: QuerySet[Attendance], label: str) -> tuple[Line, Chart]:
@@ -183,13 +190,9 @@ def learner_report(user: User, now: datetime | None = None) -> Report:
         Enrolment.objects.filter(user=user).select_related("klass__course").order_by("created_at")
     )
     lines = {e.klass_id: Line(key=e.klass_id, label=str(e.klass)) for e in enrolments}
-    held = (
-        Lesson.objects.filter(_held(now), klass_id__in=lines)
-        .values("klass_id")
-        .annotate(n=Count("pk"))
-    )
-    for row in held:
-        lines[row["klass_id"]].lessons = row["n"]
+    held = with_lessons_held(Enrolment.objects.filter(user=user), now)
+    for klass_id, n in held.values_list("klass_id", "held"):
+        lines[klass_id].lessons = n
     attendance = Attendance.objects.filter(user=user, lesson__klass_id__in=lines)
     _add_attendance(
         lines,
@@ -211,15 +214,18 @@ def learner_report(user: User, now: datetime | None = None) -> Report:
 def class_report(klass: Class, now: datetime | None = None, page: int = 1) -> Report:
     """A class's report for its instructors: one line per learner, a page at a time."""
     now = now or timezone.now()
-    held = Lesson.objects.filter(_held(now), klass=klass).count()
     enrolments = (
         Enrolment.objects.filter(klass=klass).select_related("user").order_by("user__name", "pk")
     )
     paginator = Paginator(enrolments, PAGE_SIZE)
     current = paginator.get_page(page)
     lines = _learner_lines([e.user for e in current.object_list])
-    for line in lines.values():
-        line.lessons = held
+    for enrolment in current.object_list:
+        if enrolment.status == Enrolment.Status.WITHDRAWN:
+            lines[enrolment.user_id].label += " " + _("(left the class)")
+    held = with_lessons_held(Enrolment.objects.filter(klass=klass), now)
+    for user_id, n in held.filter(user_id__in=lines).values_list("user_id", "held"):
+        lines[user_id].lessons = n
     attendance = Attendance.objects.filter(lesson__klass=klass)
     _add_attendance(
         lines,
@@ -230,7 +236,7 @@ def class_report(klass: Class, now: datetime | None = None, page: int = 1) -> Re
     )
     ordered = list(lines.values())
     everyone, over_time = _fold(attendance, _("Whole class"))
-    everyone.lessons = held * enrolments.count()
+    everyone.lessons = held.aggregate(n=Sum("held"))["n"] or 0
     return Report(
         title=_("Attendance report of %(class)s") % {"class": klass},
         lines=ordered,
@@ -292,15 +298,9 @@ def client_report(organisation: Organisation, now: datetime | None = None, page:
     paginator = Paginator(people, PAGE_SIZE)
     current = paginator.get_page(page)
     lines = _learner_lines(list(current.object_list))
-    page_scope = scope.filter(user_id__in=lines)
-    # Lessons held in each class, then summed per learner over their classes in scope.
-    held_per_class = dict(
-        Lesson.objects.filter(_held(now), klass_id__in=page_scope.values("klass_id"))
-        .values_list("klass_id")
-        .annotate(n=Count("pk"))
-    )
-    for user_id, klass_id in page_scope.values_list("user_id", "klass_id"):
-        lines[user_id].lessons += held_per_class.get(klass_id, 0)
+    held = with_lessons_held(scope, now)
+    for user_id, n in held.filter(user_id__in=lines).values_list("user_id", "held"):
+        lines[user_id].lessons += n
     attendance = client_attendance(organisation)
     _add_attendance(
         lines,
@@ -311,7 +311,7 @@ def client_report(organisation: Organisation, now: datetime | None = None, page:
     )
     ordered = list(lines.values())
     everyone, over_time = _fold(attendance, _("All members"))
-    everyone.lessons = Lesson.objects.filter(_held(now), klass__enrolments__in=scope).count()
+    everyone.lessons = held.aggregate(n=Sum("held"))["n"] or 0
     return Report(
         title=_("Usage report of %(organisation)s") % {"organisation": organisation.name},
         lines=ordered,

@@ -209,7 +209,17 @@ def enrol(
         existing.source = source
         existing.contract = contract
         existing.withdrawn_at = None
-        existing.save(update_fields=["status", "source", "contract", "withdrawn_at", "updated_at"])
+        existing.joined_at = timezone.now()
+        existing.save(
+            update_fields=[
+                "status",
+                "source",
+                "contract",
+                "joined_at",
+                "withdrawn_at",
+                "updated_at",
+            ]
+        )
         enrolment = existing
     else:
         enrolment = Enrolment.objects.create(
@@ -408,7 +418,12 @@ def attendance_record(
     source: Attendance.Source = Attendance.Source.INSTRUCTOR,
 ) -> int:
     """Record attendance for the lesson, ``{user id: status}``; only the class's enrolled
-    learners can be marked. Returns how many records changed."""
+    learners can be marked, at a lesson that has started and is not cancelled. Returns how
+    many records changed."""
+    if lesson.is_cancelled:
+        raise LearningError(_("This lesson is cancelled: it has no attendance."))
+    if lesson.starts_at > timezone.now():
+        raise LearningError(_("This lesson has not started yet."))
     enrolled = set(
         lesson.klass.enrolments.filter(status=Enrolment.Status.ACTIVE).values_list(
             "user_id", flat=True
@@ -421,6 +436,10 @@ def attendance_record(
     valid = set(Attendance.Status.values)
     if bad := {s for s in marks.values() if s not in valid}:
         raise LearningError(_("Unknown attendance: %(values)s") % {"values": ", ".join(bad)})
+    # A learner added after this lesson whose attendance is taken now: it counts for them.
+    Enrolment.objects.filter(
+        klass=lesson.klass, user_id__in=list(marks), joined_at__gt=lesson.starts_at
+    ).update(joined_at=lesson.starts_at)
     existing = {a.user_id: a for a in Attendance.objects.filter(lesson=lesson)}
     changed = 0
     for user_id, status in marks.items():

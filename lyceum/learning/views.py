@@ -177,11 +177,13 @@ def lesson_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 def lesson_edit(request: AuthenticatedRequest, pk: int, lesson_pk: int) -> HttpResponse:
     klass = class_for_instructor(request.user, pk)
-    lesson = get_object_or_404(klass.lessons, pk=lesson_pk)
-    form = LessonEditForm(request.POST or None, instance=lesson)
+    lesson = get_object_or_404(klass.lessons.select_related("klass"), pk=lesson_pk)
+    form = LessonEditForm(request.POST or None, lesson=lesson)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        lesson.refresh_from_db()
+        data = dict(form.cleaned_data)
+        data["starts_at"] = services.local_to_aware(
+            data.pop("day"), data.pop("time"), klass.time_zone
+        )
         services.lesson_update(actor=request.user, lesson=lesson, data=data)
         messages.success(request, _("The lesson is saved."))
         return redirect("learning:class", pk=klass.pk)

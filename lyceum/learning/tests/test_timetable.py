@@ -39,7 +39,7 @@ def test_an_instructor_schedules_a_lesson_in_the_class_time_zone(client, school)
     response = client.post(
         reverse("learning:lesson_new", args=[school.klass.pk]),
         {
-            "day": "2030-03-05",
+            "day": "2028-03-07",
             "time": "18:30",
             "duration": "90",
             "topic": "Negotiation",
@@ -50,7 +50,7 @@ def test_an_instructor_schedules_a_lesson_in_the_class_time_zone(client, school)
     assert response.status_code == 302
     lessons = list(school.klass.lessons.filter(topic="Negotiation"))
     assert len(lessons) == 2
-    assert lessons[0].starts_at == datetime(2030, 3, 5, 17, 30, tzinfo=zoneinfo.ZoneInfo("UTC"))
+    assert lessons[0].starts_at == datetime(2028, 3, 7, 17, 30, tzinfo=zoneinfo.ZoneInfo("UTC"))
 
 
 def test_bad_lesson_input_is_refused_with_its_reason_and_nothing_saved(client, school):
@@ -156,3 +156,46 @@ def test_the_timetable_costs_the_same_queries_with_more_classes_and_lessons(clie
             weeks=5,
         )
     assert queries() == before
+
+
+def test_an_instructor_moves_a_lesson_in_the_class_time_zone(client, school):
+    lesson = school.lessons[2]
+    client.force_login(school.instructor)
+    url = reverse("learning:lesson_edit", args=[school.klass.pk, lesson.pk])
+    form = client.get(url).context["form"]
+    assert form["topic"].value() == "Meetings"
+    response = client.post(
+        url,
+        {
+            "day": "2027-06-15",
+            "time": "09:15",
+            "duration": "45",
+            "topic": "Meetings",
+            "homework": "",
+        },
+    )
+    assert response.status_code == 302
+    lesson.refresh_from_db()
+    assert lesson.starts_at == datetime(2027, 6, 15, 7, 15, tzinfo=zoneinfo.ZoneInfo("UTC"))
+    assert lesson.duration == 45
+    response = client.post(
+        url, {"day": "9999-12-31", "time": "09:15", "duration": "45", "topic": "Far"}
+    )
+    assert "Choose a date between" in response.content.decode()
+
+
+def test_class_settings_refuse_what_cannot_be(client, school):
+    client.force_login(school.instructor)
+    url = reverse("learning:class_edit", args=[school.klass.pk])
+    data = {
+        "title": "Tuesdays",
+        "capacity": "1",
+        "time_zone": "Mars/Olympus",
+        "schedule": "",
+        "starts_on": "2027-02-01",
+        "ends_on": "2027-01-01",
+    }
+    errors = client.post(url, data).context["form"].errors
+    assert set(errors) == {"capacity", "time_zone", "ends_on"}
+    school.klass.refresh_from_db()
+    assert school.klass.capacity == 5
