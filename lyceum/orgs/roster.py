@@ -67,8 +67,9 @@ class RosterReport:
         return not self.problems and not self.bad_rows
 
 
-def roster_read(data: bytes) -> RosterReport:
-    """Parse and check a roster; nothing is written."""
+def roster_read(data: bytes, *, administrators: bool = False) -> RosterReport:
+    """Parse and check a roster; nothing is written. Rows with the role ``administrator``
+    become client administrators only when ``administrators`` is asked for."""
     report = RosterReport()
     if len(data) > MAX_ROSTER_BYTES:
         report.problems.append(
@@ -81,12 +82,18 @@ def roster_read(data: bytes) -> RosterReport:
     except UnicodeDecodeError:
         report.problems.append(_("The file is not text in UTF-8. Export it as “CSV UTF-8”."))
         return report
+    # Old Macintosh files end lines with a carriage return alone.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    columns = [c.strip() for c in (reader.fieldnames or [])]
+    try:
+        columns = [c.strip() for c in (reader.fieldnames or [])]
+    except csv.Error as error:
+        report.problems.append(_("The file is not valid CSV: %(error)s") % {"error": error})
+        return report
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         report.problems.append(
@@ -107,7 +114,10 @@ def roster_read(data: bytes) -> RosterReport:
                     _("The file has more than %(max)d people; split it.") % {"max": MAX_ROSTER_ROWS}
                 )
                 return report
-            report.rows.append(_row(number, values, seen))
+            row = _row(number, values, seen)
+            if row.role == Membership.Role.ADMIN and not administrators:
+                row.role = Membership.Role.MEMBER
+            report.rows.append(row)
     except csv.Error as error:
         report.problems.append(_("The file is not valid CSV: %(error)s") % {"error": error})
     if not report.rows and not report.problems:
@@ -138,6 +148,10 @@ def _row(number: int, values: dict[str, str], seen: dict[str, int]) -> RosterRow
         row.errors.append(_("The name is missing (givenName, familyName)."))
     if len(name) > 150:
         row.errors.append(_("The name is longer than 150 characters."))
+    if len(email) > 254:
+        row.errors.append(_("The email address is longer than 254 characters."))
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name + email):
+        row.errors.append(_("The row holds control characters; save the file as plain text."))
     if role_name in ROLES:
         row.role = ROLES[role_name]
     else:

@@ -73,7 +73,10 @@ def members(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         return redirect("orgs:members", slug=organisation.slug)
     if roster_form.is_bound and roster_form.is_valid():
         # Never more than the limit in memory: a larger file is refused by roster_read.
-        report = roster_read(roster_form.cleaned_data["roster"].read(MAX_ROSTER_BYTES + 1))
+        report = roster_read(
+            roster_form.cleaned_data["roster"].read(MAX_ROSTER_BYTES + 1),
+            administrators=roster_form.cleaned_data["administrators"],
+        )
         if report.ok:
             roster_import(
                 actor=request.user, organisation=organisation, report=report, base_url=base_url

@@ -18,8 +18,9 @@ def _roster(text: str, name: str = "users.csv") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, text.encode(), "text/csv")
 
 
-def _import(client, slug, upload):
-    return client.post(reverse("orgs:members", args=[slug]), {"action": "import", "roster": upload})
+def _import(client, slug, upload, **extra):
+    data = {"action": "import", "roster": upload, **extra}
+    return client.post(reverse("orgs:members", args=[slug]), data)
 
 
 def test_a_roster_creates_accounts_and_memberships_and_welcomes_people(
@@ -35,7 +36,7 @@ def test_a_roster_creates_accounts_and_memberships_and_welcomes_people(
         f"u5,active,true,acme,student,em,Acme,Employee,{employee.email}\n"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        response = _import(client, acme.slug, _roster(roster))
+        response = _import(client, acme.slug, _roster(roster), administrators="on")
     assert response.status_code == 302
     bo = User.objects.get(email="bo.berg@acme.example")
     assert bo.name == "Bo Berg" and not bo.has_usable_password()
@@ -174,3 +175,26 @@ def test_an_invitation_can_be_declined_and_answered_only_by_its_person(
     client.force_login(existing)
     client.post(url, {"answer": "decline"})
     assert not Membership.objects.filter(user=existing).exists()
+
+
+def test_administrator_rows_are_members_unless_asked_and_old_mac_files_are_read(
+    client, two_clients
+):
+    acme, _, acme_admin, _, _ = two_clients
+    client.force_login(acme_admin)
+    roster = "givenName,familyName,email,role\rAl,Admin,al@acme.example,administrator\r"
+    response = _import(client, acme.slug, _roster(roster))
+    assert response.status_code == 302
+    assert Membership.objects.get(user__email="al@acme.example").role == "member"
+
+
+def test_rows_the_database_could_not_hold_are_refused(client, two_clients):
+    acme, _, acme_admin, _, _ = two_clients
+    client.force_login(acme_admin)
+    long_address = "a" * 250 + "@acme.example"
+    roster = (
+        f"givenName,familyName,email\nNul,\x00Byte,nul@acme.example\nLong,Mail,{long_address}\n"
+    )
+    page = _import(client, acme.slug, _roster(roster)).content.decode()
+    assert "control characters" in page and "longer than 254" in page
+    assert not User.objects.filter(email="nul@acme.example").exists()
