@@ -149,7 +149,7 @@ class AnnouncementForm(forms.Form):
 
 
 class FileForm(forms.Form):
-    file = forms.FileField(label=_("File"))
+    file = forms.FileField(label=_("File"), allow_empty_file=True)
 
 
 class JoinForm(forms.Form):

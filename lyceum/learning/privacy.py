@@ -51,7 +51,14 @@ register.declare(
         },
         purpose=_TEACHING,
         legal_basis=LegalBasis.CONTRACT,
-        retention=_THREE_YEARS,
+        retention=Retention(
+            period=timedelta(days=3 * 365),
+            anchor_field="withdrawn_at",
+            description=_(
+                "while you are in the class, then three years, for your certificates and your "
+                "organisation's reports"
+            ),
+        ),
     )
 )
 

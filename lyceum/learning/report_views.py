@@ -30,6 +30,8 @@ from lyceum.learning.services import LearningError
 from lyceum.orgs.models import Contract, Membership, Organisation
 from lyceum.orgs.selectors import organisation_administered_by
 from lyceum.privacy.audit import audit_record
+from lyceum.privacy.limits import allowed
+from lyceum.privacy.register import Purpose
 
 FORMATS = ("html", "csv", "pdf")
 
@@ -223,8 +225,10 @@ def seats(request: AuthenticatedRequest, slug: str, contract_pk: int) -> HttpRes
     members = members.filter(user__is_active=True).order_by("user__name")
     form = SeatsForm(request.POST or None)
     form.fields["klass"].queryset = classes  # type: ignore[attr-defined]
+    # A restricted member's data is used for nothing but storage (P44): no new seat for them.
+    usable = allowed([m.user_id for m in members], Purpose.SERVICE)
     form.fields["members"].choices = [  # type: ignore[attr-defined]
-        (m.user_id, f"{m.user.name} <{m.user.email}>") for m in members
+        (m.user_id, f"{m.user.name} <{m.user.email}>") for m in members if m.user_id in usable
     ]
     if request.method == "POST" and form.is_valid():
         chosen = [m.user for m in members if m.user_id in set(form.cleaned_data["members"])]
@@ -262,6 +266,7 @@ def seats(request: AuthenticatedRequest, slug: str, contract_pk: int) -> HttpRes
             "form": form,
             "taken": taken,
             "used": taken.count(),
+            "shown": allowed(taken.values_list("user_id", flat=True), Purpose.SERVICE),
         },
     )
 

@@ -109,6 +109,15 @@ def _unused_code() -> str:
 
 
 @transaction.atomic
+def class_code_renew(*, actor: User, klass: Class) -> Class:
+    """A new class code: the old one, if it leaked, lets nobody else join."""
+    klass.code = _unused_code()
+    klass.save(update_fields=["code", "updated_at"])
+    audit_record(action="class.code.renewed", actor=actor, target=klass, changed_fields=["code"])
+    return klass
+
+
+@transaction.atomic
 def class_update(*, actor: User, klass: Class, data: dict[str, Any]) -> list[str]:
     fields = (
         "title",
@@ -535,6 +544,9 @@ def file_type_of(name: str, head: bytes) -> str:
     family = "application/zip" if office else content_type  # office documents are zip files
     signatures = _SIGNATURES.get(family)
     if signatures and not head.startswith(signatures):
+        raise LearningError(_("The file’s content does not match its name."))
+    riff_kind = {"image/webp": b"WEBP", "audio/wav": b"WAVE"}.get(content_type)
+    if riff_kind and head[8:12] != riff_kind:
         raise LearningError(_("The file’s content does not match its name."))
     if content_type in ("text/plain", "text/csv") and b"\x00" in head:
         raise LearningError(_("The file’s content does not match its name."))

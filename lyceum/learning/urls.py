@@ -25,6 +25,7 @@ urlpatterns = [
         name="attendance",
     ),
     path("classes/<int:pk>/invitations/", views.invitations, name="invitations"),
+    path("classes/<int:pk>/new-code/", views.class_code_renew, name="class_code_renew"),
     path(
         "classes/<int:pk>/invitations/<int:invitation_pk>/revoke/",
         views.invitation_revoke,

@@ -285,6 +285,15 @@ def invitation_revoke(request: AuthenticatedRequest, pk: int, invitation_pk: int
 
 @login_required
 @require_POST
+def class_code_renew(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    klass = class_for_instructor(request.user, pk)
+    services.class_code_renew(actor=request.user, klass=klass)
+    messages.success(request, _("The class has a new code; the old one no longer works."))
+    return redirect("learning:invitations", pk=klass.pk)
+
+
+@login_required
+@require_POST
 def pseudonym_code_reset(request: AuthenticatedRequest, pk: int, user_pk: int) -> HttpResponse:
     from lyceum.accounts.services import pseudonym_code_reset as reset
 

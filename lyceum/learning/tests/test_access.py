@@ -107,3 +107,19 @@ def test_a_client_administrator_reaches_nothing_of_a_class_they_are_not_in(clien
             continue
         response = getattr(client, method)(url)
         assert response.status_code == 404, url
+
+
+def test_staff_look_up_enrolments_in_the_back_office_and_it_is_logged(
+    client, school, make_user, with_totp
+):
+    from lyceum.privacy.models import AuditEvent
+
+    staff = make_user(name="Back Office", is_staff=True, is_superuser=True)
+    with_totp(staff)
+    client.force_login(staff)
+    page = client.get("/admin/learning/enrolment/?q=lea").content.decode()
+    assert "Léa Learner" in page
+    assert AuditEvent.objects.filter(action="staff.listed.enrolment", actor_id=staff.pk).exists()
+    enrolment = Enrolment.objects.get(user=school.learner)
+    assert client.get(f"/admin/learning/enrolment/{enrolment.pk}/change/").status_code == 200
+    assert AuditEvent.objects.filter(action="staff.viewed", subject_id=school.learner.pk).exists()

@@ -132,3 +132,21 @@ def test_only_instructors_post_announcements(client, school, name):
     client.force_login(school.instructor)
     client.post(reverse(name, args=[school.klass.pk]), {"title": "Test", "body": "Next week"})
     assert school.klass.announcements.get().title == "Test"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("empty.txt", b"", "The file is empty"),
+        ("sound.webp", b"RIFF\x00\x00\x00\x00WAVEfmt ", "does not match its name"),
+        ("picture.wav", b"RIFF\x00\x00\x00\x00WEBPVP8 ", "does not match its name"),
+    ],
+)
+def test_a_file_that_is_not_what_it_says_is_refused(client, school, name, content, problem):
+    client.force_login(school.learner)
+    upload = SimpleUploadedFile(name, content)
+    response = client.post(
+        reverse("learning:file_upload", args=[school.klass.pk]), {"file": upload}, follow=True
+    )
+    assert problem in response.content.decode()
+    assert not ClassFile.objects.exists()

@@ -136,3 +136,14 @@ def test_p29_a_signed_in_person_is_not_switched_to_a_new_pseudonym(client, open_
 def test_p29_a_pseudonymous_student_sees_times_in_the_class_time_zone(client, open_class):
     _join(client, open_class.code, "Paris Pupil")
     assert User.objects.get(name="Paris Pupil").time_zone == "Europe/Paris"
+
+
+def test_p29_a_leaked_class_code_is_replaced(client, open_class, school):
+    old = open_class.code
+    client.force_login(school.instructor)
+    client.post(reverse("learning:class_code_renew", args=[open_class.pk]))
+    open_class.refresh_from_db()
+    assert open_class.code != old
+    client.logout()
+    assert "No class takes students" in _join(client, old, "Late Comer").content.decode()
+    assert _join(client, open_class.code, "On Time").status_code == 200
