@@ -276,6 +276,8 @@ ACCOUNT_RATE_LIMITS = {
     "pseudonym_join": "100/10m/ip",
     "pseudonym_failed": "30/10m/ip",
     "pseudonym_code_failed": "5/10m/key",
+    # Emails sent to addresses someone typed (class invitations, an organisation's members).
+    "lyceum_invite": "60/h/user",
 }
 ACCOUNT_FORMS = {
     "signup": "lyceum.accounts.forms.SignupForm",

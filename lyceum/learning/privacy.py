@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from lyceum.accounts.models import User
 from lyceum.learning.models import (
     Announcement,
     Attendance,
@@ -90,7 +91,11 @@ register.declare(
     Entry(
         model=ClassInvitation,
         subject="accepted_by",
-        also=lambda user_id: Q(created_by_id=user_id),
+        # Invitations they sent, and those sent to their address that they have not used.
+        also=lambda user_id: (
+            Q(created_by_id=user_id)
+            | Q(email__in=User.objects.filter(pk=user_id).exclude(email=None).values("email"))
+        ),
         fields={
             "email": Category.CONTACT,
             "klass": Category.LEARNING,

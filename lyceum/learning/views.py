@@ -245,6 +245,13 @@ def attendance(request: AuthenticatedRequest, pk: int, lesson_pk: int) -> HttpRe
 def invitations(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     klass = class_for_instructor(request.user, pk)
     form = InvitationForm(request.POST or None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and form.cleaned_data["email"]
+        and not ratelimit.consume(request, action="lyceum_invite", user=request.user)
+    ):
+        form.add_error(None, _("Too many invitations in an hour. Try again later."))
     if request.method == "POST" and form.is_valid():
         invitation = services.class_invitation_create(
             actor=request.user,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -54,6 +55,12 @@ def members(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     )
     report = None
     base_url = request.build_absolute_uri("/")
+    if request.method == "POST" and not ratelimit.consume(
+        request, action="lyceum_invite", user=request.user
+    ):
+        for form in (invite_form, roster_form):
+            if form.is_bound:
+                form.add_error(None, _("Too many invitations in an hour. Try again later."))
     if invite_form.is_bound and invite_form.is_valid():
         data = invite_form.cleaned_data
         outcome = member_invite(

@@ -12,7 +12,9 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from django.core.files.storage import default_storage
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -58,6 +60,8 @@ def _plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, models.Model):
         return str(value)
+    if isinstance(value, FieldFile):
+        return value.name or ""
     return value
 
 
@@ -119,6 +123,21 @@ def _csv(section: Section) -> str:
     return out.getvalue()
 
 
+def _files(section: Section) -> list[tuple[str, str]]:
+    """(path in the archive, storage name) of the files the person's rows hold: the files
+    themselves belong in a copy of one's data, not only their names."""
+    found = []
+    for name in section.entry.file_fields:
+        if name in section.entry.redacted:
+            continue
+        for number, row in enumerate(section.rows, start=1):
+            stored = row.get(name)
+            if isinstance(stored, str) and stored and default_storage.exists(stored):
+                base = stored.rsplit("/", 1)[-1]
+                found.append((f"files/{section.key}/{number}-{base}", stored))
+    return found
+
+
 def export_archive(*, user: Any, actor: Any, language: str | None = None) -> bytes:
     """The archive a person downloads: report.html, data.json, one CSV per entry, README.txt.
 
@@ -146,6 +165,9 @@ def export_archive(*, user: Any, actor: Any, language: str | None = None) -> byt
             )
             for section in sections:
                 archive.writestr(f"csv/{section.key}.csv", _csv(section))
+                for path, name in _files(section):
+                    with default_storage.open(name, "rb") as stored:
+                        archive.writestr(path, stored.read())
     audit_record(action="privacy.exported", actor=actor, target=user, subject=user)
     return buffer.getvalue()
 

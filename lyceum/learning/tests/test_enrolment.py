@@ -217,3 +217,14 @@ def test_a_member_who_leaves_the_client_frees_their_seat(client, school):
     assert school.contract.enrolments.filter(status="active").count() == 0
     client.force_login(school.employee)
     assert client.get(reverse("learning:class", args=[school.klass.pk])).status_code == 404
+
+
+def test_an_instructor_cannot_send_invitations_without_end(client, school, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "lyceum_invite": "3/h/user"}
+    client.force_login(school.instructor)
+    url = reverse("learning:invitations", args=[school.klass.pk])
+    for i in range(3):
+        client.post(url, {"email": f"guest{i}@example.org"})
+    response = client.post(url, {"email": "one.more@example.org"})
+    assert "Too many invitations in an hour" in response.content.decode()
+    assert ClassInvitation.objects.filter(is_personal=True).count() == 3

@@ -44,3 +44,28 @@ def test_p43_an_email_invitation_stays_single_use_after_its_people_are_erased(sc
     assert services.invitation_usable(invitation.token) is None
     assert not Enrolment.objects.filter(source="invitation").exists()
     assert ClassInvitation.objects.filter(created_by=None).count() == 1
+
+
+def test_p41_the_export_holds_the_files_the_person_shared_and_invitations_to_them(
+    school, make_user
+):
+    import io
+    import zipfile
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from lyceum.privacy.export import export_archive
+
+    services.class_file_upload(
+        actor=school.learner,
+        klass=school.klass,
+        upload=SimpleUploadedFile("homework.pdf", b"%PDF-1.4 my homework"),
+    )
+    services.class_invitation_create(
+        actor=school.instructor, klass=school.klass, email="lea@example.org"
+    )
+    archive = zipfile.ZipFile(io.BytesIO(export_archive(user=school.learner, actor=school.learner)))
+    shared = [n for n in archive.namelist() if n.startswith("files/learning.classfile/")]
+    assert len(shared) == 1 and archive.read(shared[0]) == b"%PDF-1.4 my homework"
+    invitations = archive.read("csv/learning.classinvitation.csv").decode()
+    assert "lea@example.org" in invitations
