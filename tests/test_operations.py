@@ -117,6 +117,28 @@ def test_demo_is_idempotent_and_prints_how_to_sign_in(db, capsys):
     assert Organisation.objects.filter(kind=Organisation.Kind.INSTITUTION).exists()
 
 
+def test_demo_covers_learning(db, capsys):
+    from lyceum.learning.models import Attendance, Class, Enrolment
+    from lyceum.learning.reports import client_report
+    from lyceum.orgs.models import Contract
+
+    call_command("demo")
+    out = capsys.readouterr().out
+    enrolments = Enrolment.objects.count()
+    call_command("demo")
+    assert Enrolment.objects.count() == enrolments  # idempotent
+    acme = Contract.objects.get(organisation__slug="acme")
+    assert acme.enrolments.filter(status="active").count() == 4
+    institution = Contract.objects.get(organisation__slug="lycee-hugo")
+    assert institution.controller == Contract.Controller.ORGANISATION
+    pupils = Class.objects.get(organisation__slug="lycee-hugo", allows_pseudonyms=True)
+    assert pupils.enrolments.filter(user__is_pseudonymous=True, user__email=None).count() == 3
+    assert pupils.code in out and "signs in at /join/ with" in out
+    assert Attendance.objects.filter(lesson__klass=pupils).exists()
+    report = client_report(Organisation.objects.get(slug="acme"))
+    assert len(report.lines) == 4 and all(line.rate is not None for line in report.lines)
+
+
 def test_audit_verify_command_reports_a_broken_chain(tmp_path):
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
     assert _run(["migrate", "-v0"], tmp_path, **env).returncode == 0

@@ -9,9 +9,11 @@ from datetime import time, timedelta
 from django.utils import timezone
 
 from lyceum.accounts.models import User
+from lyceum.accounts.services import account_provision
 from lyceum.learning import services
 from lyceum.learning.models import Class, Course, Enrolment, Lesson
 from lyceum.orgs.models import Contract, Organisation
+from lyceum.orgs.services import membership_add
 
 _STATUSES = ["present", "present", "present", "late", "present", "absent", "excused", "present"]
 
@@ -130,6 +132,22 @@ def load(people: dict[str, User], out: list[str]) -> None:
         source=Enrolment.Source.CONTRACT,
         contract=contract,
     )
+    # More of Acme's staff, added from its roster (no password until they follow the welcome
+    # link), each on a seat of the contract.
+    for email, name in (
+        ("ana.weber@acme.example", "Ana Weber"),
+        ("tom.novak@acme.example", "Tom Novak"),
+        ("mia.rossi@acme.example", "Mia Rossi"),
+    ):
+        colleague, _created = account_provision(actor=None, email=email, name=name)
+        membership_add(actor=None, organisation=acme, user=colleague)
+        services.enrol(
+            actor=people["clientadmin@acme.example"],
+            klass=acme_class,
+            user=colleague,
+            source=Enrolment.Source.CONTRACT,
+            contract=contract,
+        )
     services.enrol(
         actor=None,
         klass=open_class,
