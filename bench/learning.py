@@ -79,6 +79,7 @@ def _seed(enrolments: int) -> dict[str, Any]:
     rng = random.Random(4)
     started = time.perf_counter()
     password = make_password("bench-password")
+    now = timezone.now()
     org = Organisation.objects.create(name="Acme", slug="acme", kind="company")
     today = timezone.localdate()
     contract = Contract.objects.create(
@@ -91,7 +92,7 @@ def _seed(enrolments: int) -> dict[str, Any]:
     course = Course.objects.create(title="English", slug="english", level="B1")
     course.contracts.add(contract)
     admin = User.objects.create(email="admin@acme.example", name="Admin", password=password)
-    Membership.objects.create(organisation=org, user=admin, role="admin")
+    Membership.objects.create(organisation=org, user=admin, role="admin", accepted_at=now)
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     TOTP.activate(admin, generate_totp_secret())  # client reports need a second factor
@@ -103,7 +104,7 @@ def _seed(enrolments: int) -> dict[str, Any]:
         batch_size=2000,
     )
     Membership.objects.bulk_create(
-        [Membership(organisation=org, user=u) for u in users], batch_size=2000
+        [Membership(organisation=org, user=u, accepted_at=now) for u in users], batch_size=2000
     )
     n_classes = max(1, enrolments // CLASS_SIZE)
     classes = Class.objects.bulk_create(

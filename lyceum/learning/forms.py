@@ -177,3 +177,15 @@ class SeatsForm(forms.Form):
     members = forms.TypedMultipleChoiceField(
         label=_("Members"), coerce=int, widget=forms.CheckboxSelectMultiple
     )
+
+
+class MaterialForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    url = forms.URLField(label=_("Link"), required=False, assume_scheme="https")
+    file = forms.FileField(label=_("Or a file"), required=False, allow_empty_file=True)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if bool(data.get("url")) == bool(data.get("file")):
+            raise forms.ValidationError(_("Give either a link or a file."))
+        return data

@@ -30,6 +30,7 @@ from lyceum.learning.models import (
     Course,
     Enrolment,
     Lesson,
+    Material,
     new_code,
     new_token,
 )
@@ -603,3 +604,49 @@ def announcement_post(*, actor: User, klass: Class, title: str, body: str) -> An
     )
     audit_record(action="class.announcement.posted", actor=actor, target=announcement)
     return announcement
+
+
+# Materials --------------------------------------------------------------------------------
+
+MAX_MATERIAL_SIZE = 25 * 1024 * 1024
+
+
+@transaction.atomic
+def material_add(
+    *,
+    actor: User,
+    course: Course,
+    title: str,
+    lesson: Lesson | None = None,
+    url: str = "",
+    upload: Any = None,
+) -> Material:
+    """A link or a document for a course, or for one of its lessons."""
+    if bool(url) == bool(upload):
+        raise LearningError(_("Give either a link or a file."))
+    material = Material(course=course, lesson=lesson, title=title.strip(), url=url)
+    if upload is not None:
+        if upload.size > MAX_MATERIAL_SIZE:
+            raise LearningError(
+                _("The file is too large: %(size)d MB at most.")
+                % {"size": MAX_MATERIAL_SIZE // (1024 * 1024)}
+            )
+        if upload.size == 0:
+            raise LearningError(_("The file is empty."))
+        head = upload.read(16)
+        upload.seek(0)
+        file_type_of(upload.name, head)
+        extension = upload.name.rsplit(".", 1)[-1].lower()
+        material.file.save(f"{new_token()[:16]}.{extension}", upload, save=False)
+    material.save()
+    audit_record(action="material.added", actor=actor, target=material)
+    return material
+
+
+@transaction.atomic
+def material_delete(*, actor: User, material: Material) -> None:
+    name = material.file.name or ""
+    audit_record(action="material.deleted", actor=actor, target=material)
+    material.delete()
+    if name:
+        transaction.on_commit(lambda: material.file.storage.delete(name))

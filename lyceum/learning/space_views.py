@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lyceum.accounts.http import AuthenticatedRequest
 from lyceum.learning import services
 from lyceum.learning.forms import AnnouncementForm, FileForm, MessageForm
-from lyceum.learning.models import Enrolment
+from lyceum.learning.models import Enrolment, Material
 from lyceum.learning.selectors import active_enrolments, can_teach, class_for_member
 from lyceum.learning.services import LearningError
 from lyceum.privacy.limits import allowed
@@ -41,7 +42,7 @@ def class_space(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     ]
     mine = next((e for e in enrolments if e.user_id == request.user.pk), None)
     now = timezone.now()
-    lessons = klass.lessons.all()
+    lessons = klass.lessons.prefetch_related("materials")
     context = {
         "klass": klass,
         "teaches": teaches,
@@ -53,6 +54,7 @@ def class_space(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "announcements": klass.announcements.select_related("author")[:10],
         "class_messages": klass.messages.select_related("author").order_by("-created_at")[:50],
         "files": klass.files.select_related("uploader")[:50],
+        "course_materials": klass.course.materials.filter(lesson=None),
         "message_form": MessageForm(),
         "announcement_form": AnnouncementForm(),
         "file_form": FileForm(),
@@ -138,6 +140,27 @@ def file_download(request: AuthenticatedRequest, pk: int, file_pk: int) -> FileR
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def material_file(request: AuthenticatedRequest, pk: int, material_pk: int) -> FileResponse:
+    """A course or lesson document, for the class's members only, always as a download."""
+    klass = class_for_member(request.user, pk)
+    material = get_object_or_404(Material, pk=material_pk, course_id=klass.course_id)
+    if material.lesson is not None and material.lesson.klass_id != klass.pk:
+        raise Http404
+    if not material.file:
+        raise Http404
+    extension = material.file.name.rsplit(".", 1)[-1] if material.file.name else ""
+    response = FileResponse(
+        material.file.open("rb"),
+        as_attachment=True,
+        filename=f"{slugify(material.title) or 'material'}.{extension}",
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 

@@ -20,6 +20,21 @@ urlpatterns = [
     path("classes/<int:pk>/lessons/new/", views.lesson_new, name="lesson_new"),
     path("classes/<int:pk>/lessons/<int:lesson_pk>/", views.lesson_edit, name="lesson_edit"),
     path(
+        "classes/<int:pk>/lessons/<int:lesson_pk>/materials/",
+        views.material_add,
+        name="material_add",
+    ),
+    path(
+        "classes/<int:pk>/lessons/<int:lesson_pk>/materials/<int:material_pk>/delete/",
+        views.material_delete,
+        name="material_delete",
+    ),
+    path(
+        "classes/<int:pk>/materials/<int:material_pk>/",
+        space_views.material_file,
+        name="material",
+    ),
+    path(
         "classes/<int:pk>/lessons/<int:lesson_pk>/attendance/",
         views.attendance,
         name="attendance",

@@ -24,9 +24,10 @@ from lyceum.learning.forms import (
     JoinForm,
     LessonEditForm,
     LessonForm,
+    MaterialForm,
     PseudonymSignInForm,
 )
-from lyceum.learning.models import Attendance, CalendarFeed, Class, Course
+from lyceum.learning.models import Attendance, CalendarFeed, Class, Course, Material
 from lyceum.learning.selectors import (
     active_enrolments,
     class_for_instructor,
@@ -188,8 +189,55 @@ def lesson_edit(request: AuthenticatedRequest, pk: int, lesson_pk: int) -> HttpR
         messages.success(request, _("The lesson is saved."))
         return redirect("learning:class", pk=klass.pk)
     return render(
-        request, "learning/lesson_edit.html", {"klass": klass, "lesson": lesson, "form": form}
+        request,
+        "learning/lesson_edit.html",
+        {
+            "klass": klass,
+            "lesson": lesson,
+            "form": form,
+            "material_form": MaterialForm(),
+            "materials": lesson.materials.all(),
+        },
     )
+
+
+@login_required
+@require_POST
+def material_add(request: AuthenticatedRequest, pk: int, lesson_pk: int) -> HttpResponse:
+    klass = class_for_instructor(request.user, pk)
+    lesson = get_object_or_404(klass.lessons, pk=lesson_pk)
+    form = MaterialForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.material_add(
+                actor=request.user,
+                course=klass.course,
+                lesson=lesson,
+                title=form.cleaned_data["title"],
+                url=form.cleaned_data["url"],
+                upload=form.cleaned_data["file"],
+            )
+        except LearningError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The material is added to the lesson."))
+    else:
+        for problems in form.errors.values():
+            for problem in problems:
+                messages.error(request, str(problem))
+    return redirect("learning:lesson_edit", pk=klass.pk, lesson_pk=lesson.pk)
+
+
+@login_required
+@require_POST
+def material_delete(
+    request: AuthenticatedRequest, pk: int, lesson_pk: int, material_pk: int
+) -> HttpResponse:
+    klass = class_for_instructor(request.user, pk)
+    material = get_object_or_404(Material, pk=material_pk, lesson_id=lesson_pk, lesson__klass=klass)
+    services.material_delete(actor=request.user, material=material)
+    messages.success(request, _("The material is removed."))
+    return redirect("learning:lesson_edit", pk=klass.pk, lesson_pk=lesson_pk)
 
 
 @login_required

@@ -150,3 +150,32 @@ def test_a_file_that_is_not_what_it_says_is_refused(client, school, name, conten
     )
     assert problem in response.content.decode()
     assert not ClassFile.objects.exists()
+
+
+def test_instructors_add_lesson_materials_that_only_members_download(client, school):
+    lesson = school.lessons[2]
+    client.force_login(school.instructor)
+    add = reverse("learning:material_add", args=[school.klass.pk, lesson.pk])
+    client.post(add, {"title": "Slides", "file": SimpleUploadedFile("s.pdf", b"%PDF-1.7 slides")})
+    client.post(add, {"title": "Video", "url": "https://video.example/lesson-3"})
+    both = client.post(
+        add,
+        {
+            "title": "Both",
+            "url": "https://x.example",
+            "file": SimpleUploadedFile("b.pdf", b"%PDF-1.7"),
+        },
+        follow=True,
+    )
+    assert "Give either a link or a file" in both.content.decode()
+    assert lesson.materials.count() == 2
+    client.force_login(school.learner)
+    page = client.get(reverse("learning:class", args=[school.klass.pk])).content.decode()
+    assert "https://video.example/lesson-3" in page and "Slides" in page
+    slides = lesson.materials.get(title="Slides")
+    response = client.get(reverse("learning:material", args=[school.klass.pk, slides.pk]))
+    assert b"".join(response.streaming_content) == b"%PDF-1.7 slides"
+    assert response["Content-Disposition"].startswith("attachment")
+    client.force_login(school.outsider)
+    response = client.get(reverse("learning:material", args=[school.klass.pk, slides.pk]))
+    assert response.status_code == 404
