@@ -554,23 +554,41 @@ def file_type_of(name: str, head: bytes) -> str:
     return content_type
 
 
-@transaction.atomic
-def class_file_upload(*, actor: User, klass: Class, upload: Any) -> ClassFile:
-    if upload.size > MAX_FILE_SIZE:
+def _checked(upload: Any, max_size: int) -> str:
+    """The content type of an upload that is not empty, not too large, and what its name
+    says; raises LearningError otherwise."""
+    if upload.size > max_size:
         raise LearningError(
-            _("The file is too large: %(size)d MB at most.")
-            % {"size": MAX_FILE_SIZE // (1024 * 1024)}
+            _("The file is too large: %(size)d MB at most.") % {"size": max_size // (1024 * 1024)}
         )
     if upload.size == 0:
         raise LearningError(_("The file is empty."))
     head = upload.read(16)
     upload.seek(0)
-    content_type = file_type_of(upload.name, head)
+    return file_type_of(upload.name, head)
+
+
+def _store(field: Any, upload: Any) -> None:
+    """Saved under a random name: the name a person gave is never a path on the server."""
+    extension = upload.name.rsplit(".", 1)[-1].lower()
+    field.save(f"{new_token()[:16]}.{extension}", upload, save=False)
+
+
+def _delete_with_file(obj: Any, field: Any) -> None:
+    name = field.name or ""
+    obj.delete()
+    if name:
+        transaction.on_commit(lambda: field.storage.delete(name))
+
+
+@transaction.atomic
+def class_file_upload(*, actor: User, klass: Class, upload: Any) -> ClassFile:
+    content_type = _checked(upload, MAX_FILE_SIZE)
     shown = upload.name.replace("/", "_").replace("\\", "_")[-200:]
     shared = ClassFile(
         klass=klass, uploader=actor, name=shown, size=upload.size, content_type=content_type
     )
-    shared.file.save(new_token()[:16] + "." + shown.rsplit(".", 1)[-1].lower(), upload, save=False)
+    _store(shared.file, upload)
     shared.save()
     audit_record(action="class.file.shared", actor=actor, target=shared)
     return shared
@@ -578,10 +596,8 @@ def class_file_upload(*, actor: User, klass: Class, upload: Any) -> ClassFile:
 
 @transaction.atomic
 def class_file_delete(*, actor: User, shared: ClassFile) -> None:
-    name = shared.file.name or ""
     audit_record(action="class.file.deleted", actor=actor, target=shared)
-    shared.delete()
-    transaction.on_commit(lambda: shared.file.storage.delete(name))
+    _delete_with_file(shared, shared.file)
 
 
 @transaction.atomic
@@ -626,18 +642,8 @@ def material_add(
         raise LearningError(_("Give either a link or a file."))
     material = Material(course=course, lesson=lesson, title=title.strip(), url=url)
     if upload is not None:
-        if upload.size > MAX_MATERIAL_SIZE:
-            raise LearningError(
-                _("The file is too large: %(size)d MB at most.")
-                % {"size": MAX_MATERIAL_SIZE // (1024 * 1024)}
-            )
-        if upload.size == 0:
-            raise LearningError(_("The file is empty."))
-        head = upload.read(16)
-        upload.seek(0)
-        file_type_of(upload.name, head)
-        extension = upload.name.rsplit(".", 1)[-1].lower()
-        material.file.save(f"{new_token()[:16]}.{extension}", upload, save=False)
+        _checked(upload, MAX_MATERIAL_SIZE)
+        _store(material.file, upload)
     material.save()
     audit_record(action="material.added", actor=actor, target=material)
     return material
@@ -645,8 +651,5 @@ def material_add(
 
 @transaction.atomic
 def material_delete(*, actor: User, material: Material) -> None:
-    name = material.file.name or ""
     audit_record(action="material.deleted", actor=actor, target=material)
-    material.delete()
-    if name:
-        transaction.on_commit(lambda: material.file.storage.delete(name))
+    _delete_with_file(material, material.file)
