@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from lyceum.accounts.models import User
@@ -107,6 +108,8 @@ class Report:
     per_learner: Chart | None = None
     page: Page[Any] | None = None
     generated_at: datetime = field(default_factory=timezone.now)
+    # When the totals and the chart were computed, if they come from the cache.
+    totals_as_of: datetime | None = None
 
 
 def with_lessons_held(enrolments: QuerySet[Enrolment], now: datetime) -> QuerySet[Any]:
@@ -288,6 +291,7 @@ def client_attendance(organisation: Organisation) -> QuerySet[Attendance]:
 
 def client_report(organisation: Organisation, now: datetime | None = None, page: int = 1) -> Report:
     """A client's usage report for its administrators: only their own members (P27)."""
+    live = now is None  # a report for another moment is never cached
     now = now or timezone.now()
     scope = client_scope(organisation)
     people = (
@@ -310,8 +314,7 @@ def client_report(organisation: Organisation, now: datetime | None = None, page:
         "user_id",
     )
     ordered = list(lines.values())
-    everyone, over_time = _fold(attendance, _("All members"))
-    everyone.lessons = held.aggregate(n=Sum("held"))["n"] or 0
+    everyone, over_time, as_of = _client_overview(organisation, held, attendance, cached=live)
     return Report(
         title=_("Usage report of %(organisation)s") % {"organisation": organisation.name},
         lines=ordered,
@@ -319,4 +322,36 @@ def client_report(organisation: Organisation, now: datetime | None = None, page:
         over_time=over_time,
         per_learner=_hours_chart(ordered),
         page=current,
+        totals_as_of=as_of,
     )
+
+
+OVERVIEW_SECONDS = 60
+
+
+def _client_overview(
+    organisation: Organisation,
+    held: QuerySet[Any],
+    attendance: QuerySet[Attendance],
+    *,
+    cached: bool,
+) -> tuple[Line, Chart, datetime | None]:
+    """The whole organisation's totals and chart. They read every record of the client, so
+    they are kept a minute in the shared cache (the page's lines are always live); the page
+    says when they were computed."""
+    key = ":".join(
+        (
+            "learning:client-overview",
+            str(organisation.pk),
+            translation.get_language() or "",
+            timezone.get_current_timezone_name(),
+        )
+    )
+    if cached and (found := cache.get(key)) is not None:
+        return found  # type: ignore[no-any-return]
+    everyone, over_time = _fold(attendance, _("All members"))
+    everyone.lessons = held.aggregate(n=Sum("held"))["n"] or 0
+    computed = (everyone, over_time, timezone.now())
+    if cached:
+        cache.set(key, computed, OVERVIEW_SECONDS)
+    return everyone, over_time, None

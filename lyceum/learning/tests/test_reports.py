@@ -87,6 +87,9 @@ def test_p27_the_client_report_costs_the_same_queries_with_ten_times_the_people(
     client, attended, make_user
 ):
     def queries():
+        from django.core.cache import cache
+
+        cache.clear()  # the organisation's totals are cached a minute: measure without
         client.force_login(attended.acme_admin)
         with CaptureQueriesContext(connection) as captured:
             response = client.get(reverse("learning:client_report", args=[attended.acme.slug]))
@@ -210,3 +213,25 @@ def test_attendance_is_refused_for_lessons_to_come_or_cancelled(attended):
         services.attendance_record(
             actor=attended.instructor, lesson=past, marks={attended.learner.pk: "present"}
         )
+
+
+def test_the_organisations_totals_are_kept_a_minute_and_say_so(client, attended, make_user):
+    from django.core.cache import cache
+
+    url = reverse("learning:client_report", args=[attended.acme.slug])
+    client.force_login(attended.acme_admin)
+    first = client.get(url)
+    assert first.context["report"].totals_as_of is None  # computed now
+    services.attendance_record(
+        actor=attended.instructor,
+        lesson=attended.lessons[1],
+        marks={attended.employee.pk: "absent"},
+    )
+    second = client.get(url)
+    assert second.context["report"].totals_as_of is not None
+    assert "brought up to date every minute" in second.content.decode()
+    assert second.context["report"].totals.counts["absent"] == 0  # the cached totals
+    line = second.context["report"].lines[0]
+    assert line.counts["absent"] == 1  # the member's own line is live
+    cache.clear()  # a minute later
+    assert client.get(url).context["report"].totals.counts["absent"] == 1
