@@ -241,6 +241,7 @@ def child(args: argparse.Namespace) -> int:
 
     django.setup()
     call_command("migrate", verbosity=0, interactive=False)
+    call_command("createcachetable", verbosity=0)  # the embedded default's cache, as serve does
     seeded = _seed(args.enrolments)
     measured = _measure(seeded, args.requests, args.warmup)
     Path(args.out).write_text(json.dumps({"seeded": seeded, "pages": measured}))
