@@ -80,8 +80,8 @@ class Contract(TimeStampedModel):
         DAYS_14 = "14d", _("14 days")
         UNTIL_ASKED = "asked", _("Until the organisation asks (at most 5 years after the contract)")
 
-    # Recordings kept "until asked" still go this long after the contract ends.
-    RECORDINGS_MAX_AFTER_END = timedelta(days=5 * 365)
+    # Recordings kept "until asked" still go this many years after the contract ends.
+    RECORDINGS_MAX_YEARS_AFTER_END = 5
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="contracts"
@@ -132,4 +132,9 @@ class Contract(TimeStampedModel):
             return timedelta(days=7)
         if self.recording_retention == self.RecordingRetention.DAYS_14:
             return timedelta(days=14)
-        return (self.ends_on + self.RECORDINGS_MAX_AFTER_END) - recorded_on
+        ends, years = self.ends_on, self.RECORDINGS_MAX_YEARS_AFTER_END
+        try:
+            last = ends.replace(year=ends.year + years)
+        except ValueError:  # 29 February, in a year that has none
+            last = ends.replace(year=ends.year + years, day=28)
+        return last - recorded_on
