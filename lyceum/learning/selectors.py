@@ -63,12 +63,13 @@ def class_for_instructor(user: User, pk: int) -> Class:
     return klass
 
 
-def classes_of(user: User) -> QuerySet[Class]:
+def classes_of(user: User, ids: set[int] | None = None) -> QuerySet[Class]:
     """Classes the person learns in (actively) or teaches."""
-    return Class.objects.filter(pk__in=_class_ids_of(user)).select_related("course")
+    ids = class_ids_of(user) if ids is None else ids
+    return Class.objects.filter(pk__in=ids).select_related("course")
 
 
-def _class_ids_of(user: User) -> set[int]:
+def class_ids_of(user: User) -> set[int]:
     """Two small indexed lookups, rather than a join over every class of the school."""
     taught = Class.objects.filter(instructors=user).values_list("pk", flat=True)
     learnt = Enrolment.objects.filter(user=user, status=Enrolment.Status.ACTIVE).values_list(
@@ -77,14 +78,18 @@ def _class_ids_of(user: User) -> set[int]:
     return set(taught) | set(learnt)
 
 
-def timetable(user: User, *, since: datetime | None = None) -> QuerySet[Lesson]:
+def timetable(
+    user: User, *, since: datetime | None = None, ids: set[int] | None = None
+) -> QuerySet[Lesson]:
     """Lessons of the person's classes from ``since`` (by default: from today's start)."""
     if since is None:
         since = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     # One small list of classes first, so the lessons are found by their (class, start) index
     # rather than by looking at every future lesson of the school.
     return (
-        Lesson.objects.filter(klass_id__in=_class_ids_of(user), starts_at__gte=since)
+        Lesson.objects.filter(
+            klass_id__in=class_ids_of(user) if ids is None else ids, starts_at__gte=since
+        )
         .select_related("klass__course")
         .order_by("starts_at", "pk")
     )

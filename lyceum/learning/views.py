@@ -31,6 +31,7 @@ from lyceum.learning.models import Attendance, CalendarFeed, Class, Course, Mate
 from lyceum.learning.selectors import (
     active_enrolments,
     class_for_instructor,
+    class_ids_of,
     classes_of,
     is_member,
     teaches,
@@ -84,7 +85,8 @@ def class_enrol(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def timetable(request: AuthenticatedRequest) -> HttpResponse:
-    lessons = list(timetable_of(request.user)[:200])
+    ids = class_ids_of(request.user)
+    lessons = list(timetable_of(request.user, ids=ids)[:200])
     feed = CalendarFeed.objects.filter(user=request.user).first()
     feed_url = (
         request.build_absolute_uri(reverse("learning:feed", args=[feed.token])) if feed else ""
@@ -92,7 +94,7 @@ def timetable(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "learning/timetable.html",
-        {"lessons": lessons, "classes": classes_of(request.user), "feed_url": feed_url},
+        {"lessons": lessons, "classes": classes_of(request.user, ids), "feed_url": feed_url},
     )
 
 
