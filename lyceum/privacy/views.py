@@ -9,6 +9,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -24,6 +25,7 @@ from lyceum.privacy.services import (
     data_export_request,
     erasure_cancel,
     erasure_from_keep_token,
+    erasure_keep_token,
     erasure_request,
     grace_period,
     processing_limit_set,
@@ -146,10 +148,20 @@ def erasure(request: HttpRequest) -> HttpResponse:
         # person (a sign-out event with their address) may be written after it.
         logout(request)
         rights_request = erasure_request(user=owner, actor=owner, base_url=base_url)
+        keep_link = ""
+        if not owner.email and rights_request.status != RightsRequest.Status.DONE:
+            # No address to send the link to (a pseudonymous student): it is shown here.
+            token = erasure_keep_token(rights_request)
+            keep_link = request.build_absolute_uri(reverse("privacy:erasure_keep", args=[token]))
         return render(
             request,
             "privacy/erasure_scheduled.html",
-            {"rights_request": rights_request, "grace": grace_period().days},
+            {
+                "rights_request": rights_request,
+                "grace": grace_period().days,
+                "keep_link": keep_link,
+                "by_email": bool(owner.email),
+            },
         )
     items = preview(owner.pk)
     return render(

@@ -147,3 +147,17 @@ def test_p29_a_leaked_class_code_is_replaced(client, open_class, school):
     client.logout()
     assert "No class takes students" in _join(client, old, "Late Comer").content.decode()
     assert _join(client, open_class.code, "On Time").status_code == 200
+
+
+def test_p43_a_pseudonymous_student_deletes_their_account_and_can_keep_it(client, open_class):
+    _join(client, open_class.code, "Quiet Owl")
+    student = User.objects.get(name="Quiet Owl")
+    response = client.post(reverse("privacy:erasure"), {"confirm": "on"})
+    page = response.content.decode()
+    found = re.search(r'id="keep-link" type="text" readonly value="http://testserver([^"]+)"', page)
+    assert found, page
+    student.refresh_from_db()
+    assert not student.is_active
+    client.post(found.group(1))
+    student.refresh_from_db()
+    assert student.is_active
