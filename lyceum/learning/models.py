@@ -213,7 +213,11 @@ class Enrolment(TimeStampedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["klass", "user"], name="one_enrolment_per_class")
+            models.UniqueConstraint(
+                fields=["klass", "user"],
+                condition=models.Q(status="active"),
+                name="one_active_enrolment_per_class",
+            )
         ]
         indexes = [models.Index(fields=["contract", "status"])]
         verbose_name = _("enrolment")

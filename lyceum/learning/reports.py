@@ -112,6 +112,21 @@ class Report:
     totals_as_of: datetime | None = None
 
 
+def counted(now: datetime) -> Q:
+    """The attendance records that count: at lessons held (started, not cancelled) while
+    the learner's own enrolment in that class lasted. Use it in the same ``filter()`` call
+    as any other condition on ``lesson__klass__enrolments``, so both are about one stay."""
+    return Q(
+        lesson__is_cancelled=False,
+        lesson__starts_at__lte=now,
+        lesson__klass__enrolments__user_id=F("user_id"),
+        lesson__starts_at__gte=F("lesson__klass__enrolments__joined_at"),
+    ) & (
+        Q(lesson__klass__enrolments__withdrawn_at__isnull=True)
+        | Q(lesson__starts_at__lte=F("lesson__klass__enrolments__withdrawn_at"))
+    )
+
+
 def with_lessons_held(enrolments: QuerySet[Enrolment], now: datetime) -> QuerySet[Any]:
     """Each enrolment with ``held``: the lessons of its class held (started, not cancelled)
     while it lasted, from ``joined_at`` to ``withdrawn_at``."""
@@ -195,8 +210,8 @@ def learner_report(user: User, now: datetime | None = None) -> Report:
     lines = {e.klass_id: Line(key=e.klass_id, label=str(e.klass)) for e in enrolments}
     held = with_lessons_held(Enrolment.objects.filter(user=user), now)
     for klass_id, n in held.values_list("klass_id", "held"):
-        lines[klass_id].lessons = n
-    attendance = Attendance.objects.filter(user=user, lesson__klass_id__in=lines)
+        lines[klass_id].lessons += n  # over every stay in the class
+    attendance = Attendance.objects.filter(counted(now), user=user, lesson__klass_id__in=lines)
     _add_attendance(
         lines,
         attendance.values("status", klass_id=F("lesson__klass_id")).annotate(
@@ -217,19 +232,27 @@ def learner_report(user: User, now: datetime | None = None) -> Report:
 def class_report(klass: Class, now: datetime | None = None, page: int = 1) -> Report:
     """A class's report for its instructors: one line per learner, a page at a time."""
     now = now or timezone.now()
-    enrolments = (
-        Enrolment.objects.filter(klass=klass).select_related("user").order_by("user__name", "pk")
+    stays = Enrolment.objects.filter(klass=klass)
+    people = (
+        User.objects.filter(pk__in=stays.values("user_id"))
+        .order_by("name", "pk")
+        .only("pk", "name", "display_name", "email", "is_active")
     )
-    paginator = Paginator(enrolments, PAGE_SIZE)
+    paginator = Paginator(people, PAGE_SIZE)
     current = paginator.get_page(page)
-    lines = _learner_lines([e.user for e in current.object_list])
-    for enrolment in current.object_list:
-        if enrolment.status == Enrolment.Status.WITHDRAWN:
-            lines[enrolment.user_id].label += " " + _("(left the class)")
-    held = with_lessons_held(Enrolment.objects.filter(klass=klass), now)
+    lines = _learner_lines(list(current.object_list))
+    present = set(
+        stays.filter(user_id__in=lines, status=Enrolment.Status.ACTIVE).values_list(
+            "user_id", flat=True
+        )
+    )
+    for user_id, line in lines.items():
+        if user_id not in present:
+            line.label += " " + _("(left the class)")
+    held = with_lessons_held(stays, now)
     for user_id, n in held.filter(user_id__in=lines).values_list("user_id", "held"):
-        lines[user_id].lessons = n
-    attendance = Attendance.objects.filter(lesson__klass=klass)
+        lines[user_id].lessons += n  # over every stay in the class
+    attendance = Attendance.objects.filter(counted(now), lesson__klass=klass)
     _add_attendance(
         lines,
         attendance.filter(user_id__in=lines)
@@ -277,16 +300,16 @@ def client_scope(organisation: Organisation) -> QuerySet[Enrolment]:
     )
 
 
-def client_attendance(organisation: Organisation) -> QuerySet[Attendance]:
-    """Attendance the organisation may see: at lessons of classes where the learner's own
-    enrolment is in the client's scope (``client_scope``), found by joins."""
+def client_attendance(organisation: Organisation, now: datetime) -> QuerySet[Attendance]:
+    """Attendance the organisation may see: at lessons held during a stay of the learner
+    that is in the client's scope (``client_scope``), found by joins."""
     member = Membership.objects.accepted().filter(
         organisation=organisation, user=OuterRef("user_id")
     )
     own_place = Q(
         Exists(member), lesson__klass__enrolments__contract__organisation=organisation
     ) | Q(lesson__klass__organisation=organisation)
-    return Attendance.objects.filter(own_place, lesson__klass__enrolments__user_id=F("user_id"))
+    return Attendance.objects.filter(counted(now) & own_place)
 
 
 def client_report(organisation: Organisation, now: datetime | None = None, page: int = 1) -> Report:
@@ -305,7 +328,7 @@ def client_report(organisation: Organisation, now: datetime | None = None, page:
     held = with_lessons_held(scope, now)
     for user_id, n in held.filter(user_id__in=lines).values_list("user_id", "held"):
         lines[user_id].lessons += n
-    attendance = client_attendance(organisation)
+    attendance = client_attendance(organisation, now)
     _add_attendance(
         lines,
         attendance.filter(user_id__in=lines)

@@ -203,8 +203,7 @@ def enrol(
     """Enrol a person in a class. The class's row (and the contract's, for a seat) is locked
     first, so parallel requests can never enrol more people than there is room for."""
     klass = Class.objects.select_for_update().get(pk=klass.pk)
-    existing = Enrolment.objects.filter(klass=klass, user=user).first()
-    if existing is not None and existing.status == Enrolment.Status.ACTIVE:
+    if Enrolment.objects.filter(klass=klass, user=user, status=Enrolment.Status.ACTIVE).exists():
         raise LearningError(_("%(name)s is already in this class.") % {"name": user.shown_name})
     if not user.is_active:
         raise LearningError(_("This account is closed."))
@@ -214,27 +213,9 @@ def enrol(
     if contract is not None:
         contract = Contract.objects.select_for_update().get(pk=contract.pk)
         _check_seat(contract=contract, klass=klass, user=user)
-    if existing is not None:
-        existing.status = Enrolment.Status.ACTIVE
-        existing.source = source
-        existing.contract = contract
-        existing.withdrawn_at = None
-        existing.joined_at = timezone.now()
-        existing.save(
-            update_fields=[
-                "status",
-                "source",
-                "contract",
-                "joined_at",
-                "withdrawn_at",
-                "updated_at",
-            ]
-        )
-        enrolment = existing
-    else:
-        enrolment = Enrolment.objects.create(
-            klass=klass, user=user, source=source, contract=contract
-        )
+    # A new row for each stay in the class: an earlier stay keeps its own dates and how it
+    # was paid for, so a client never sees what a member did there before it paid.
+    enrolment = Enrolment.objects.create(klass=klass, user=user, source=source, contract=contract)
     audit_record(action="enrolment.created", actor=actor, target=enrolment, subject=user)
     return enrolment
 

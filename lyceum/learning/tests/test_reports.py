@@ -235,3 +235,51 @@ def test_the_organisations_totals_are_kept_a_minute_and_say_so(client, attended,
     assert line.counts["absent"] == 1  # the member's own line is live
     cache.clear()  # a minute later
     assert client.get(url).context["report"].totals.counts["absent"] == 1
+
+
+def test_a_cancelled_or_moved_lesson_leaves_the_rates_true(attended):
+    """Attendance counts only at lessons held: cancelling or moving a lesson after it was
+    recorded never makes a rate pass 100 %."""
+    from datetime import timedelta
+
+    first, second = attended.lessons[:2]
+    services.lesson_update(actor=attended.instructor, lesson=first, data={"is_cancelled": True})
+    services.lesson_update(
+        actor=attended.instructor,
+        lesson=second,
+        data={"starts_at": second.starts_at + timedelta(days=30)},
+    )
+    report = reports.learner_report(attended.employee)
+    (line,) = report.lines
+    assert (line.lessons, line.attended, line.rate) == (0, 0, None)
+    client_line = reports.client_report(attended.acme).lines[0]
+    assert client_line.rate is None or client_line.rate <= 100
+
+
+def test_p27_a_client_never_sees_what_a_member_did_before_it_paid(attended, make_user):
+    """A member takes the class privately, leaves, and comes back on the client's seat: the
+    client's report holds only the paid stay; the member's own report holds both."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    pat = make_user(name="Pat Private")
+    membership_add(actor=None, organisation=attended.acme, user=pat)
+    Enrolment.objects.create(
+        klass=attended.klass,
+        user=pat,
+        source=Enrolment.Source.SELF,
+        joined_at=timezone.now() - timedelta(days=20),
+    )
+    services.attendance_record(
+        actor=attended.instructor, lesson=attended.lessons[0], marks={pat.pk: "absent"}
+    )
+    private = Enrolment.objects.get(user=pat)
+    services.enrolment_withdraw(actor=pat, enrolment=private)
+    services.seats_assign(
+        actor=attended.acme_admin, contract=attended.contract, klass=attended.klass, users=[pat]
+    )
+    lines = {line.label: line for line in reports.client_report(attended.acme).lines}
+    assert (lines["Pat Private"].lessons, lines["Pat Private"].counts["absent"]) == (0, 0)
+    (own,) = reports.learner_report(pat).lines
+    assert (own.lessons, own.counts["absent"]) == (2, 1)
