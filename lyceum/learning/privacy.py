@@ -48,6 +48,7 @@ register.declare(
             "contract": Category.LEARNING,
             "shares_contact": Category.PREFERENCES,
             "created_at": Category.LEARNING,
+            "joined_at": Category.LEARNING,
             "withdrawn_at": Category.LEARNING,
         },
         purpose=_TEACHING,

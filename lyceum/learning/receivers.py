@@ -17,6 +17,8 @@ def _leaving_an_organisation_frees_its_seats(sender: Any, instance: Membership, 
     """Someone who leaves a client keeps no seat it paid for, nor a place in its classes."""
     from lyceum.learning.services import enrolment_withdraw
 
+    if instance.accepted_at is None:
+        return  # an invitation withdrawn or declined: they were never the client's
     places = Enrolment.objects.filter(
         Q(contract__organisation=instance.organisation_id)
         | Q(klass__organisation=instance.organisation_id),

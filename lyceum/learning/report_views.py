@@ -217,9 +217,14 @@ def seats(request: AuthenticatedRequest, slug: str, contract_pk: int) -> HttpRes
     if redirect_to_setup := second_factor_missing(request):
         return redirect_to_setup
     contract = get_object_or_404(Contract, pk=contract_pk, organisation=organisation)
-    classes = Class.objects.filter(
-        Q(organisation=None) | Q(organisation=organisation), course__in=contract.courses.all()
-    ).select_related("course")
+    classes = (
+        Class.objects.filter(
+            Q(organisation=None) | Q(organisation=organisation),
+            course__in=contract.courses.all(),
+        )
+        .exclude(ends_on__lt=timezone.localdate())
+        .select_related("course")
+    )
     members = Membership.objects.accepted().filter(organisation=organisation)
     members = members.select_related("user")
     members = members.filter(user__is_active=True).order_by("user__name")
@@ -228,7 +233,9 @@ def seats(request: AuthenticatedRequest, slug: str, contract_pk: int) -> HttpRes
     # A restricted member's data is used for nothing but storage (P44): no new seat for them.
     usable = allowed([m.user_id for m in members], Purpose.SERVICE)
     form.fields["members"].choices = [  # type: ignore[attr-defined]
-        (m.user_id, f"{m.user.name} <{m.user.email}>") for m in members if m.user_id in usable
+        (m.user_id, f"{m.user.shown_name} <{m.user.email}>" if m.user.email else m.user.shown_name)
+        for m in members
+        if m.user_id in usable
     ]
     if request.method == "POST" and form.is_valid():
         chosen = [m.user for m in members if m.user_id in set(form.cleaned_data["members"])]

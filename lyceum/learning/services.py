@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -207,6 +207,8 @@ def enrol(
         raise LearningError(_("%(name)s is already in this class.") % {"name": user.shown_name})
     if not user.is_active:
         raise LearningError(_("This account is closed."))
+    if klass.ends_on is not None and klass.ends_on < timezone.localdate():
+        raise LearningError(_("This class has ended."))
     active = klass.enrolments.filter(status=Enrolment.Status.ACTIVE).count()
     if active >= klass.capacity:
         raise LearningError(_("This class is full."))
@@ -400,6 +402,14 @@ def pseudonym_join(*, klass: Class, pseudonym: str) -> tuple[User, str, Enrolmen
 # Attendance -------------------------------------------------------------------------------
 
 
+def stays_at(lesson: Lesson) -> QuerySet[Enrolment]:
+    """The enrolments in the lesson's class that lasted over its start (those who have left
+    since included, so their attendance can still be corrected)."""
+    return lesson.klass.enrolments.filter(joined_at__lte=lesson.starts_at).filter(
+        Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=lesson.starts_at)
+    )
+
+
 @transaction.atomic
 def attendance_record(
     *,
@@ -415,7 +425,8 @@ def attendance_record(
         raise LearningError(_("This lesson is cancelled: it has no attendance."))
     if lesson.starts_at > timezone.now():
         raise LearningError(_("This lesson has not started yet."))
-    enrolled = set(
+    covering = set(stays_at(lesson).values_list("user_id", flat=True))
+    enrolled = covering | set(
         lesson.klass.enrolments.filter(status=Enrolment.Status.ACTIVE).values_list(
             "user_id", flat=True
         )
@@ -427,9 +438,13 @@ def attendance_record(
     valid = set(Attendance.Status.values)
     if bad := {s for s in marks.values() if s not in valid}:
         raise LearningError(_("Unknown attendance: %(values)s") % {"values": ", ".join(bad)})
-    # A learner added after this lesson whose attendance is taken now: it counts for them.
+    # A learner added after this lesson whose attendance is taken now: it counts for them
+    # (unless an earlier stay of theirs covers it already).
     Enrolment.objects.filter(
-        klass=lesson.klass, user_id__in=list(marks), joined_at__gt=lesson.starts_at
+        klass=lesson.klass,
+        user_id__in=set(marks) - covering,
+        status=Enrolment.Status.ACTIVE,
+        joined_at__gt=lesson.starts_at,
     ).update(joined_at=lesson.starts_at)
     existing = {a.user_id: a for a in Attendance.objects.filter(lesson=lesson)}
     changed = 0

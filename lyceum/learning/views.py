@@ -246,7 +246,11 @@ def material_delete(
 def attendance(request: AuthenticatedRequest, pk: int, lesson_pk: int) -> HttpResponse:
     klass = class_for_instructor(request.user, pk)
     lesson = get_object_or_404(klass.lessons, pk=lesson_pk)
-    enrolments = list(active_enrolments(klass))
+    # Everyone in the class at the lesson (those who left since too), and everyone in it now.
+    people = {e.user_id: e for e in active_enrolments(klass)}
+    for stay in services.stays_at(lesson).select_related("user"):
+        people.setdefault(stay.user_id, stay)
+    enrolments = sorted(people.values(), key=lambda e: (e.user.name, e.user_id))
     recorded = {a.user_id: a.status for a in lesson.attendance.all()}
     error = ""
     if request.method == "POST":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,7 +151,7 @@ def _row(number: int, values: dict[str, str], seen: dict[str, int]) -> RosterRow
         row.errors.append(_("The name is longer than 150 characters."))
     if len(email) > 254:
         row.errors.append(_("The email address is longer than 254 characters."))
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name + email):
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name + email):
         row.errors.append(_("The row holds control characters; save the file as plain text."))
     if role_name in ROLES:
         row.role = ROLES[role_name]

@@ -229,3 +229,37 @@ def test_an_instructor_cannot_send_invitations_without_end(client, school, setti
     response = client.post(url, {"email": "one.more@example.org"})
     assert "Too many invitations in an hour" in response.content.decode()
     assert ClassInvitation.objects.filter(is_personal=True).count() == 3
+
+
+def test_attendance_of_a_learner_who_left_can_still_be_corrected(client, school):
+    lesson = school.lessons[0]
+    services.attendance_record(
+        actor=school.instructor, lesson=lesson, marks={school.employee.pk: "absent"}
+    )
+    services.enrolment_withdraw(
+        actor=school.acme_admin, enrolment=Enrolment.objects.get(user=school.employee)
+    )
+    client.force_login(school.instructor)
+    url = reverse("learning:attendance", args=[school.klass.pk, lesson.pk])
+    assert "Sam Employee" in client.get(url).content.decode()
+    client.post(url, {f"status-{school.employee.pk}": "excused"})
+    assert lesson.attendance.get(user=school.employee).status == "excused"
+
+
+def test_a_withdrawn_invitation_takes_nobody_out_of_a_class(client, school, make_user):
+    from lyceum.orgs.models import Membership
+    from lyceum.orgs.roster import member_invite
+
+    school.klass.organisation = school.acme
+    school.klass.save()
+    member_invite(
+        actor=school.acme_admin,
+        organisation=school.acme,
+        email=school.learner.email,
+        name="Léa",
+        base_url="http://testserver/",
+    )
+    pending = Membership.objects.get(user=school.learner)
+    client.force_login(school.acme_admin)
+    client.post(reverse("orgs:member_remove", args=[school.acme.slug, pending.pk]))
+    assert Enrolment.objects.get(user=school.learner).status == "active"
