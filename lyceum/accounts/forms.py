@@ -76,8 +76,11 @@ class AttachAccountForm(forms.Form):
         self.user = user
 
     def clean_email(self) -> str:
+        from allauth.account.models import EmailAddress
+
         email = str(self.cleaned_data["email"]).lower()
-        if User.objects.filter(email__iexact=email).exists():
+        taken = EmailAddress.objects.filter(email__iexact=email, verified=True).exists()
+        if taken or User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError(
                 _("This address belongs to another account. Use another address.")
             )

@@ -68,8 +68,11 @@ def _password_changed(sender: Any, request: Any, user: Any, **kwargs: Any) -> No
 
 @receiver(account_signals.email_confirmed)
 def _email_confirmed(sender: Any, request: Any, email_address: Any, **kwargs: Any) -> None:
+    from lyceum.accounts.services import pseudonym_address_confirmed
+
     user = email_address.user
     audit_record(action="email.confirmed", actor=user, target=user, subject=user)
+    pseudonym_address_confirmed(user=user, email=email_address.email)
 
 
 @receiver(account_signals.email_added)

@@ -202,18 +202,16 @@ def pseudonym_authenticate(code: str) -> User | None:
 @transaction.atomic
 def pseudonym_attach_account(*, user: User, email: str, password: str) -> User:
     """A pseudonymous student adds an email address and a password: the same account, with
-    its classes and history, becomes an ordinary one once the address is confirmed."""
+    its classes and history, becomes an ordinary one once the address is confirmed
+    (``pseudonym_address_confirmed``). Until then the address is not the account's, so
+    nobody can hold an address they do not own, and the personal code still works."""
     from allauth.account.models import EmailAddress
 
-    from lyceum.accounts.models import PseudonymKey
-
     email = User.objects.normalize_email(email).lower()
-    user.email = email
-    user.is_pseudonymous = False
     user.set_password(password)
-    user.save(update_fields=["email", "is_pseudonymous", "password"])
+    user.save(update_fields=["password"])
+    EmailAddress.objects.filter(user=user, verified=False).delete()  # an earlier attempt
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
-    PseudonymKey.objects.filter(user=user).delete()
     audit_record(
         action="pseudonym.account_attached",
         actor=user,
@@ -222,3 +220,16 @@ def pseudonym_attach_account(*, user: User, email: str, password: str) -> User:
         changed_fields=["email", "password"],
     )
     return user
+
+
+@transaction.atomic
+def pseudonym_address_confirmed(*, user: User, email: str) -> None:
+    """The confirmed address becomes the account's: no longer pseudonymous, no more code."""
+    from lyceum.accounts.models import PseudonymKey
+
+    if not user.is_pseudonymous:
+        return
+    user.email = email.lower()
+    user.is_pseudonymous = False
+    user.save(update_fields=["email", "is_pseudonymous"])
+    PseudonymKey.objects.filter(user=user).delete()

@@ -83,11 +83,14 @@ def attach_account(request: AuthenticatedRequest) -> HttpResponse:
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
         )
-        address = EmailAddress.objects.get(user=user, email=user.email)
+        address = EmailAddress.objects.get(user=user, email=form.cleaned_data["email"])
         address.send_confirmation(request)
         messages.success(
             request,
-            _("Your account now has an email address. Confirm it with the link we sent you."),
+            _(
+                "Confirm your address with the link we sent you: it becomes your account's then. "
+                "Until then, sign in with your personal code."
+            ),
         )
         return redirect("accounts:profile")
     return render(request, "accounts/attach_account.html", {"form": form})

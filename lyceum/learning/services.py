@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -358,7 +359,12 @@ def invitation_usable(token: str) -> ClassInvitation | None:
 
 @transaction.atomic
 def class_invitation_accept(*, invitation: ClassInvitation, user: User) -> Enrolment:
-    if invitation.is_personal and invitation.email != (user.email or "").lower():
+    if (
+        invitation.is_personal
+        and not EmailAddress.objects.filter(
+            user=user, email__iexact=invitation.email, verified=True
+        ).exists()
+    ):
         raise LearningError(
             _(
                 "This invitation was sent to another address. Sign in with the account of "

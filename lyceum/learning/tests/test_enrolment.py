@@ -263,3 +263,18 @@ def test_a_withdrawn_invitation_takes_nobody_out_of_a_class(client, school, make
     client.force_login(school.acme_admin)
     client.post(reverse("orgs:member_remove", args=[school.acme.slug, pending.pk]))
     assert Enrolment.objects.get(user=school.learner).status == "active"
+
+
+def test_a_personal_invitation_needs_the_address_confirmed(client, school, make_user):
+    from allauth.account.models import EmailAddress
+
+    invitation = services.class_invitation_create(
+        actor=school.instructor, klass=school.klass, email="guest@example.org"
+    )
+    guest = make_user(email="guest@example.org", name="Guest")
+    EmailAddress.objects.filter(user=guest).update(verified=False)
+    with pytest.raises(LearningError, match="another address"):
+        services.class_invitation_accept(invitation=invitation, user=guest)
+    EmailAddress.objects.filter(user=guest).update(verified=True)
+    services.class_invitation_accept(invitation=invitation, user=guest)
+    assert Enrolment.objects.filter(user=guest, status="active").exists()
