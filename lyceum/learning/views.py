@@ -451,6 +451,8 @@ def join(request: HttpRequest) -> HttpResponse:
                 return render(
                     request, "learning/joined.html", {"klass": klass, "code": code, "joined": user}
                 )
+    if sign_in_form.is_bound and sign_in_form.is_valid() and signed_in_already:
+        sign_in_form.add_error(None, _("You are signed in already. Sign out first."))
     if sign_in_form.is_bound and sign_in_form.is_valid():
         from lyceum.accounts.services import pseudonym_authenticate
 

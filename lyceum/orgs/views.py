@@ -106,10 +106,14 @@ def members(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     # deleted is hidden from others at once (P43).
     shown = privacy_allowed([m.user_id for m in memberships], Purpose.SERVICE)
     for membership in memberships:
+        user = membership.user
+        # Until the person answers (accepts, or sets up the account made for them), the
+        # organisation sees only the address it typed, the same for everyone.
+        membership.waiting = membership.accepted_at is None or (  # type: ignore[attr-defined]
+            not user.has_usable_password() and user.last_login is None
+        )
         membership.shown = (  # type: ignore[attr-defined]
-            membership.accepted_at is not None  # until then, only the address it typed
-            and membership.user_id in shown
-            and membership.user.is_active
+            not membership.waiting and membership.user_id in shown and user.is_active  # type: ignore[attr-defined]
         )
     return render(
         request,
