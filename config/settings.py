@@ -131,6 +131,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "lyceum.core.middleware.RequestContextMiddleware",
     "lyceum.accounts.middleware.UserPreferencesMiddleware",
+    "lyceum.privacy.middleware.BrowserSignalMiddleware",
     "lyceum.accounts.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -265,6 +266,8 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{LYCEUM_SCHOOL['name']}] "
+# The version of the privacy notice that consents are given under (recorded with each).
+LYCEUM_PRIVACY_NOTICE_VERSION = env.str("LYCEUM_PRIVACY_NOTICE_VERSION", default="2026-12-02")
 ACCOUNT_RATE_LIMITS = {
     # Five wrong passwords for one account lock it for 15 minutes; 10 a minute per address.
     "login_failed": "10/m/ip,5/15m/key",

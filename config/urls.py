@@ -3,6 +3,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from lyceum.privacy import views as privacy_views
+
 admin.site.site_header = settings.LYCEUM_SCHOOL["name"]
 admin.site.site_title = settings.LYCEUM_SCHOOL["name"]
 # Staff sign in like everyone else: allauth's lock-outs and second factor, never a bare password.
@@ -10,6 +12,7 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 
 urlpatterns = [
     path("", include("lyceum.web.urls")),
+    path(".well-known/gpc.json", privacy_views.gpc, name="gpc"),
     path("account/", include("lyceum.accounts.urls")),
     path("account/data/", include("lyceum.privacy.urls")),
     path("accounts/", include("allauth.urls")),

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lyceum.privacy.register import OBJECTABLE
+from lyceum.privacy.register import CONSENT_PURPOSES, OBJECTABLE, Purpose
 
 
 class RectificationForm(forms.Form):
@@ -46,3 +48,24 @@ class AccountDeletionForm(forms.Form):
             "required": _("Tick the box to confirm that you want to delete your account.")
         },
     )
+
+
+class ConsentForm(forms.Form):
+    """One unticked box per purpose that needs consent: ticking is the yes (P06)."""
+
+    def __init__(self, *args: Any, current: dict[str, bool], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        help_texts = {
+            Purpose.PREFERENCES: _("Remembering choices such as how you like pages shown."),
+            Purpose.ANALYTICS: _(
+                "Counting visits to improve the site: first-party, never joined to who you are."
+            ),
+            Purpose.MARKETING: _("News and offers from the school, by email."),
+        }
+        for purpose in CONSENT_PURPOSES:
+            self.fields[purpose.value] = forms.BooleanField(
+                label=purpose.label,
+                help_text=help_texts[purpose],
+                required=False,
+                initial=current.get(purpose.value, False),
+            )

@@ -1,8 +1,8 @@
-"""Restriction (P44) and objection (P45): the one question every feature asks.
+"""Restriction (P44), objection (P45) and consent (P06): the one question every feature asks.
 
 ``allows(subject, purpose)`` is no for a restricted person, except for storage and legal
-claims; no for a purpose the person objected to; yes otherwise. Consent-based purposes add
-the consent ledger to this answer (issue 5).
+claims; no for a purpose the person objected to; for a purpose that needs consent, no unless
+the choice in force in the consent ledger is a yes; yes otherwise.
 """
 
 from __future__ import annotations
@@ -13,7 +13,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from lyceum.privacy.models import ProcessingLimit
-from lyceum.privacy.register import ALLOWED_WHEN_RESTRICTED, OBJECTABLE, Purpose
+from lyceum.privacy.register import (
+    ALLOWED_WHEN_RESTRICTED,
+    CONSENT_PURPOSES,
+    OBJECTABLE,
+    Purpose,
+)
 
 
 def _user_id(subject: Any) -> int | None:
@@ -36,6 +41,11 @@ def _blocked(user_ids: Iterable[int], purpose: Purpose) -> set[int]:
     restricted = set(
         active.filter(kind=ProcessingLimit.Kind.RESTRICTION).values_list("user_id", flat=True)
     )
+    refused: set[int] = set()
+    if purpose in CONSENT_PURPOSES:  # consent needed: no record in force, no (P06)
+        from lyceum.privacy.consent import consented
+
+        refused = set(user_ids) - consented(user_ids, purpose)
     objected: set[int] = set()
     if purpose in OBJECTABLE:
         objected = set(
@@ -43,7 +53,7 @@ def _blocked(user_ids: Iterable[int], purpose: Purpose) -> set[int]:
                 "user_id", flat=True
             )
         )
-    return closed | restricted | objected
+    return closed | restricted | objected | refused
 
 
 def allows(subject: Any, purpose: Purpose | str) -> bool:

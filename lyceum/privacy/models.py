@@ -271,3 +271,49 @@ class RetentionRun(models.Model):
 
     def __str__(self) -> str:
         return f"retention {self.started_at:%Y-%m-%d %H:%M}: {self.total}"
+
+
+class ConsentRecord(models.Model):
+    """One choice in the consent ledger (P06, P07): append-only, the newest per purpose is in
+    force. The subject is a person, or a visitor known only by a random first-party id."""
+
+    class Method(models.TextChoices):
+        BANNER = "banner", _("Cookie banner")
+        BROWSER_SIGNAL = (
+            "browser_signal",
+            _("Browser signal (Global Privacy Control, Do Not Track)"),
+        )
+        FORM = "form", _("Your consent settings")
+        SCHOOL = "school", _("Your school")
+        PARENT = "parent", _("A parent")
+        IMPORT = "import", _("Imported")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="consents",
+    )
+    visitor_id = models.CharField(max_length=32, blank=True, db_index=True)
+    purpose = models.CharField(_("purpose"), max_length=20)
+    given = models.BooleanField(_("given"))
+    method = models.CharField(_("how"), max_length=20, choices=Method.choices)
+    notice_version = models.CharField(_("notice version"), max_length=40)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "purpose", "created_at"])]
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+
+    def __str__(self) -> str:
+        return f"{self.purpose}: {'given' if self.given else 'refused'}"
+
+    @property
+    def purpose_label(self) -> str:
+        from lyceum.privacy.register import Purpose
+
+        return str(Purpose(self.purpose).label)

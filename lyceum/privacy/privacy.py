@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from lyceum.privacy.models import (
     AuditEvent,
     AuditHead,
+    ConsentRecord,
     DataExport,
     ErasureLedger,
     LegalHold,
@@ -198,4 +199,31 @@ register.declare(
 
 register.declare_not_personal(
     [Permission, Group, ContentType], _("Django's catalogue of permissions and models")
+)
+
+register.declare(
+    Entry(
+        model=ConsentRecord,
+        subject="user",
+        fields={
+            "purpose": Category.PREFERENCES,
+            "given": Category.PREFERENCES,
+            "method": Category.PREFERENCES,
+            "notice_version": Category.PREFERENCES,
+            "created_at": Category.PREFERENCES,
+            "user_agent": Category.TECHNICAL,
+            "visitor_id": Category.TECHNICAL,
+        },
+        purpose=_(
+            "Proof of the choices you made about cookies, analytics and marketing, and "
+            "honouring them."
+        ),
+        legal_basis=LegalBasis.LEGAL_OBLIGATION,
+        linked_by=_("your account, or the random id of your browser for visitors"),
+        retention=Retention(
+            period=timedelta(days=395),
+            anchor_field="created_at",
+            description=_("13 months, after which you are asked again"),
+        ),
+    )
 )

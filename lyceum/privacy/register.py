@@ -50,6 +50,7 @@ class Purpose(models.TextChoices):
     SERVICE = "service", _("Providing the courses and services you use")
     SECURITY = "security", _("Security alerts and protecting accounts")
     COMMUNICATION = "communication", _("Messages about your courses and account")
+    PREFERENCES = "preferences", _("Preferences: remembering your choices on this site")
     ANALYTICS = "analytics", _("Analytics: measuring how the site is used")
     MARKETING = "marketing", _("Marketing: news and offers")
     PROFILING = "profiling", _("Profiling: recommendations based on your activity")
@@ -57,6 +58,9 @@ class Purpose(models.TextChoices):
 
 # Purposes resting on legitimate interests, to which a person may object (GDPR Art. 21).
 OBJECTABLE = (Purpose.ANALYTICS, Purpose.MARKETING, Purpose.PROFILING)
+# Purposes that need the person's consent, recorded in the consent ledger (P06): the cookie
+# categories beyond the necessary ones.
+CONSENT_PURPOSES = (Purpose.PREFERENCES, Purpose.ANALYTICS, Purpose.MARKETING)
 # What restricted data may still be used for (GDPR Art. 18(2)).
 ALLOWED_WHEN_RESTRICTED = (Purpose.STORAGE, Purpose.LEGAL_CLAIMS)
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("<uuid:public_id>/download/", views.data_download, name="data_download"),
     path("correct/", views.rectification, name="rectification"),
     path("limits/", views.limits, name="limits"),
+    path("consents/", views.consents, name="consents"),
     path("delete/", views.erasure, name="erasure"),
     path("delete/keep/<str:token>/", views.erasure_keep, name="erasure_keep"),
 ]

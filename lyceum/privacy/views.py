@@ -7,7 +7,14 @@ from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,9 +22,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from lyceum.privacy.erasure import preview
-from lyceum.privacy.forms import AccountDeletionForm, ProcessingLimitsForm, RectificationForm
+from lyceum.privacy.forms import (
+    AccountDeletionForm,
+    ConsentForm,
+    ProcessingLimitsForm,
+    RectificationForm,
+)
 from lyceum.privacy.limits import active_limits
-from lyceum.privacy.models import DataExport, ProcessingLimit, RightsRequest
+from lyceum.privacy.models import ConsentRecord, DataExport, ProcessingLimit, RightsRequest
 from lyceum.privacy.register import OBJECTABLE, ErasureAction, Purpose
 from lyceum.privacy.services import (
     EXPORT_LIFETIME,
@@ -188,3 +200,41 @@ def erasure_keep(request: HttpRequest, token: str) -> HttpResponse:
         messages.success(request, _("Your account is kept. You can sign in again."))
         return redirect("account_login")
     return render(request, "privacy/erasure_keep.html", {"rights_request": rights_request})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consents(request: HttpRequest) -> HttpResponse:
+    """A person's consents: change them, and see every choice recorded (P06)."""
+    from lyceum.privacy.consent import consent_record, current, history
+
+    owner: Any = request.user
+    in_force = {p: r.given for p, r in current(user_id=owner.pk).items()}
+    # Bound on every POST: unticking every box sends no field at all, and is a choice too.
+    form = ConsentForm(request.POST if request.method == "POST" else None, current=in_force)
+    if request.method == "POST" and form.is_valid():
+        added = consent_record(
+            choices=form.cleaned_data,
+            method=ConsentRecord.Method.FORM,
+            user=owner,
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+        messages.success(
+            request,
+            _("Your choices are saved and apply from now on.") if added else _("Nothing changed."),
+        )
+        return redirect("privacy:consents")
+    return render(
+        request,
+        "privacy/consents.html",
+        {
+            "form": form,
+            "history": history(user_id=owner.pk),
+            "signal": getattr(request, "privacy_signal", False),
+        },
+    )
+
+
+def gpc(request: HttpRequest) -> JsonResponse:
+    """``/.well-known/gpc.json``: this site honours Global Privacy Control (P07)."""
+    return JsonResponse({"gpc": True, "lastUpdate": "2026-12-02"})

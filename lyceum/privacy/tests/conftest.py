@@ -131,6 +131,15 @@ def full_person(
         user=person, kind=ProcessingLimit.Kind.OBJECTION, purpose="marketing", reason=NAME
     )
     _learning(person, staff)
+    from lyceum.privacy.consent import consent_record
+    from lyceum.privacy.models import ConsentRecord
+
+    consent_record(
+        choices={"analytics": True},
+        method=ConsentRecord.Method.FORM,
+        user=person,
+        user_agent=f"Browser of {NAME}",
+    )
     UserSession.objects.filter(user=person).update(expire_date=timezone.now() + timedelta(days=1))
     assert AuditEvent.objects.filter(ip=IP).exists()
     assert DataExport.objects.get(pk=export.pk).archive

@@ -10,11 +10,24 @@ from lyceum import privacy
 from lyceum.orgs.models import Membership, Organisation
 from lyceum.orgs.services import membership_add, organisation_create
 from lyceum.privacy.models import AuditEvent, ProcessingLimit
-from lyceum.privacy.register import Purpose
+from lyceum.privacy.register import CONSENT_PURPOSES, Purpose
+
+
+def _consenting(user):
+    """Someone who said yes to everything that needs consent."""
+    from lyceum.privacy.consent import consent_record
+    from lyceum.privacy.models import ConsentRecord
+
+    consent_record(
+        choices={p.value: True for p in CONSENT_PURPOSES},
+        method=ConsentRecord.Method.FORM,
+        user=user,
+    )
+    return user
 
 
 def test_p44_restricting_leaves_only_storage_and_legal_claims(client, make_user):
-    user = make_user()
+    user = _consenting(make_user())
     client.force_login(user)
     assert all(privacy.allows(user, p) for p in Purpose)
     client.post(reverse("privacy:limits"), {"restrict": "on"})
@@ -29,7 +42,7 @@ def test_p44_restricting_leaves_only_storage_and_legal_claims(client, make_user)
 
 
 def test_p45_an_objection_stops_that_purpose_only_and_at_once(client, make_user):
-    user = make_user()
+    user = _consenting(make_user())
     client.force_login(user)
     client.post(reverse("privacy:limits"), {"objections": ["analytics", "profiling"]})
     assert not privacy.allows(user, Purpose.ANALYTICS)

@@ -1,0 +1,54 @@
+"""Browser privacy signals (P07): ``Sec-GPC: 1`` and ``DNT: 1`` refuse analytics and
+marketing, on the server, and the refusal is recorded in the consent ledger."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from lyceum.privacy.consent import VISITOR_COOKIE, browser_signal, honour_signal, new_visitor_id
+
+_VISITOR = re.compile(r"^[0-9a-f]{32}$")
+VISITOR_COOKIE_AGE = timedelta(days=395)
+# Requests that are no page a person looks at.
+_SKIPPED = ("/health/", "/static/", "/media/", "/.well-known/")
+
+
+def visitor_id(request: HttpRequest) -> str:
+    value = request.COOKIES.get(VISITOR_COOKIE, "")
+    return value if _VISITOR.match(value) else ""
+
+
+class BrowserSignalMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        signal = browser_signal(request)
+        request.privacy_signal = signal  # type: ignore[attr-defined]
+        new_visitor = ""
+        if signal and request.method == "GET" and not request.path.startswith(_SKIPPED):
+            user_agent = request.headers.get("User-Agent", "")
+            if request.user.is_authenticated:
+                honour_signal(user=request.user, user_agent=user_agent)
+            else:
+                visitor = visitor_id(request)
+                if not visitor:
+                    # A necessary cookie: it only remembers this browser's privacy choice.
+                    visitor = new_visitor = new_visitor_id()
+                honour_signal(visitor_id=visitor, user_agent=user_agent)
+        response = self.get_response(request)
+        if new_visitor:
+            response.set_cookie(
+                VISITOR_COOKIE,
+                new_visitor,
+                max_age=int(VISITOR_COOKIE_AGE.total_seconds()),
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        return response
