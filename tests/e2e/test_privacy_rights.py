@@ -11,7 +11,8 @@ from pytest_django.live_server_helper import LiveServer
 
 from lyceum import privacy
 from lyceum.accounts.models import User
-from lyceum.privacy.models import RightsRequest
+from lyceum.privacy.consent import consent_record
+from lyceum.privacy.models import ConsentRecord, RightsRequest
 from lyceum.privacy.register import Purpose
 
 from .conftest import MailFolder, screenshot, sign_in, watch_page_problems
@@ -115,6 +116,11 @@ def test_p43_a_person_deletes_their_account_and_keeps_it_after_all(
 def test_p44_a_person_restricts_the_use_of_their_data_and_lifts_it(
     page: Page, live_server: LiveServer, person, password
 ):
+    from lyceum.privacy.consent import consent_record
+    from lyceum.privacy.models import ConsentRecord
+
+    # Analytics needs consent (P06): the person gave it, and objecting to profiling keeps it.
+    consent_record(choices={"analytics": True}, method=ConsentRecord.Method.FORM, user=person)
     _to_your_data(page, live_server.url, password)
     page.get_by_role("link", name="Restrictions and objections").click()
     restrict = page.get_by_label("Restrict the use of my data")
@@ -135,6 +141,8 @@ def test_p44_a_person_restricts_the_use_of_their_data_and_lifts_it(
 def test_p45_a_person_objects_to_profiling_and_it_applies_at_once(
     page: Page, live_server: LiveServer, person, password
 ):
+    # Analytics needs consent (P06): the person gave it, and objecting to profiling keeps it.
+    consent_record(choices={"analytics": True}, method=ConsentRecord.Method.FORM, user=person)
     _to_your_data(page, live_server.url, password)
     page.get_by_role("link", name="Restrictions and objections").click()
     page.get_by_label("Profiling: recommendations based on your activity").check()
