@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from lyceum.accounts.models import User
+from lyceum.core.codes import random_code
 from lyceum.core.roles import Role
 from lyceum.privacy.audit import audit_record
 
@@ -119,23 +120,15 @@ def account_welcome_complete(*, user: User, password: str) -> User:
 
 # Pseudonymous students (P29) -------------------------------------------------------------
 
-_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-
-
-def _random(length: int) -> str:
-    import secrets
-
-    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(length))
-
 
 def _new_key(user: User) -> str:
     from django.contrib.auth.hashers import make_password
 
     from lyceum.accounts.models import PseudonymKey
 
-    secret = _random(8)
+    secret = random_code(8)
     while True:
-        handle = _random(4)
+        handle = random_code(4)
         if not PseudonymKey.objects.filter(handle=handle).exists():
             break
     PseudonymKey.objects.update_or_create(

@@ -11,6 +11,7 @@ from lyceum.learning.models import (
     Lesson,
     Material,
 )
+from lyceum.privacy.admin import AuditedModelAdmin
 from lyceum.privacy.audit import audit_record
 
 
@@ -22,7 +23,7 @@ class MaterialInline(admin.TabularInline):
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(AuditedModelAdmin):
     list_display = ["title", "level", "language", "self_enrolment", "is_published"]
     list_filter = ["level", "language", "self_enrolment", "is_published"]
     search_fields = ["title"]
@@ -38,7 +39,7 @@ class LessonInline(admin.TabularInline):
 
 
 @admin.register(Class)
-class ClassAdmin(admin.ModelAdmin):
+class ClassAdmin(AuditedModelAdmin):
     list_display = ["title", "course", "organisation", "capacity", "starts_on", "code"]
     list_filter = ["course", "organisation"]
     search_fields = ["title", "course__title", "code"]

@@ -13,7 +13,7 @@ from lyceum.accounts.services import account_provision
 from lyceum.learning import services
 from lyceum.learning.models import Class, Course, Enrolment, Lesson
 from lyceum.orgs.models import Contract, Organisation
-from lyceum.orgs.services import membership_add
+from lyceum.orgs.services import contract_create, membership_add
 
 _STATUSES = ["present", "present", "present", "late", "present", "absent", "excused", "present"]
 
@@ -56,7 +56,8 @@ def load(people: dict[str, User], out: list[str]) -> None:
         description="Everyday Ukrainian for learners who know the alphabet and the basics.",
         self_enrolment=True,
     )
-    contract = Contract.objects.create(
+    contract = contract_create(
+        actor=None,
         organisation=acme,
         reference="ACME-2026-01",
         starts_on=term_start - timedelta(days=7),
@@ -66,7 +67,8 @@ def load(people: dict[str, User], out: list[str]) -> None:
         recording_retention=Contract.RecordingRetention.DAYS_14,
     )
     english.contracts.add(contract)
-    licence = Contract.objects.create(
+    licence = contract_create(
+        actor=None,
         organisation=lycee,
         reference="LVH-LICENCE-2026",
         starts_on=term_start - timedelta(days=7),
@@ -198,9 +200,12 @@ def _number_topics(klass: Class) -> None:
         "Final project",
     ]
     for lesson, topic in zip(klass.lessons.order_by("starts_at"), topics, strict=False):
-        lesson.topic = topic
-        lesson.homework = f"Prepare: {topic.lower()}." if topic != "Review" else ""
-        lesson.save(update_fields=["topic", "homework"])
+        homework = f"Prepare: {topic.lower()}." if topic != "Review" else ""
+        services.lesson_update(
+            actor=klass.instructors.first(),  # type: ignore[arg-type]
+            lesson=lesson,
+            data={"topic": topic, "homework": homework},
+        )
 
 
 def _take_attendance(klass: Class) -> None:

@@ -13,16 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from lyceum.accounts.models import validate_time_zone
+from lyceum.core.codes import random_code
 from lyceum.core.fields import EncryptedTextField
 from lyceum.core.models import TimeStampedModel
 from lyceum.orgs.models import Contract, Organisation
 
-# Join codes avoid letters and digits that are read one for another (0/O, 1/I/L).
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-
 
 def new_code(length: int = 8) -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+    return random_code(length)
 
 
 def new_token() -> str:

@@ -27,8 +27,8 @@ from lyceum.learning.models import Class, Enrolment
 from lyceum.learning.reports import Report
 from lyceum.learning.selectors import class_for_instructor
 from lyceum.learning.services import LearningError
-from lyceum.orgs.models import Contract, Membership, Organisation
-from lyceum.orgs.selectors import organisation_administered_by
+from lyceum.orgs.models import Contract, Membership
+from lyceum.orgs.selectors import organisation_administered_or_404
 from lyceum.privacy.audit import audit_record
 from lyceum.privacy.limits import allowed
 from lyceum.privacy.register import Purpose
@@ -168,18 +168,11 @@ def class_report(request: AuthenticatedRequest, pk: int, fmt: str = "html") -> H
     )
 
 
-def _administered(request: AuthenticatedRequest, slug: str) -> Organisation:
-    organisation = organisation_administered_by(user=request.user, slug=slug)
-    if organisation is None:
-        raise Http404
-    return organisation
-
-
 @login_required
 def client_report(request: AuthenticatedRequest, slug: str, fmt: str = "html") -> HttpResponse:
     if fmt not in FORMATS:
         raise Http404
-    organisation = _administered(request, slug)
+    organisation = organisation_administered_or_404(user=request.user, slug=slug)
     if redirect_to_setup := second_factor_missing(request):
         return redirect_to_setup
     report = reports.client_report(organisation, page=_page(request))
@@ -201,7 +194,7 @@ def client_report(request: AuthenticatedRequest, slug: str, fmt: str = "html") -
 
 @login_required
 def contracts(request: AuthenticatedRequest, slug: str) -> HttpResponse:
-    organisation = _administered(request, slug)
+    organisation = organisation_administered_or_404(user=request.user, slug=slug)
     if redirect_to_setup := second_factor_missing(request):
         return redirect_to_setup
     rows = []
@@ -213,7 +206,7 @@ def contracts(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 
 @login_required
 def seats(request: AuthenticatedRequest, slug: str, contract_pk: int) -> HttpResponse:
-    organisation = _administered(request, slug)
+    organisation = organisation_administered_or_404(user=request.user, slug=slug)
     if redirect_to_setup := second_factor_missing(request):
         return redirect_to_setup
     contract = get_object_or_404(Contract, pk=contract_pk, organisation=organisation)
@@ -284,7 +277,7 @@ def seat_release(
 ) -> HttpResponse:
     if request.method != "POST":
         raise Http404
-    organisation = _administered(request, slug)
+    organisation = organisation_administered_or_404(user=request.user, slug=slug)
     if redirect_to_setup := second_factor_missing(request):
         return redirect_to_setup
     contract = get_object_or_404(Contract, pk=contract_pk, organisation=organisation)

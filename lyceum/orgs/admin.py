@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from lyceum.orgs.models import Contract, Membership, Organisation
+from lyceum.privacy.admin import AuditedModelAdmin
 
 
 class MembershipInline(admin.TabularInline):
@@ -27,7 +28,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(AuditedModelAdmin):
     list_display = ["reference", "organisation", "starts_on", "ends_on", "seats", "controller"]
     list_filter = ["controller", "organisation"]
     search_fields = ["reference", "organisation__name"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import Http404
 
 from lyceum.accounts.models import User
 from lyceum.orgs.models import Membership, Organisation
@@ -29,6 +30,15 @@ def organisation_administered_by(*, user: User, slug: str) -> Organisation | Non
         memberships__role=Membership.Role.ADMIN,
         memberships__accepted_at__isnull=False,
     ).first()
+
+
+def organisation_administered_or_404(*, user: User, slug: str) -> Organisation:
+    """For pages of client administrators. Not "forbidden": whether another client exists
+    is not this person's business."""
+    organisation = organisation_administered_by(user=user, slug=slug)
+    if organisation is None:
+        raise Http404
+    return organisation
 
 
 def member_list(organisation: Organisation) -> QuerySet[Membership]:

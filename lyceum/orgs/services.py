@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from lyceum.accounts.models import User
-from lyceum.orgs.models import Membership, Organisation
+from lyceum.orgs.models import Contract, Membership, Organisation
 from lyceum.privacy.audit import audit_record
 
 
@@ -94,3 +94,12 @@ def membership_remove(*, actor: User | None, membership: Membership) -> None:
         action="membership.removed", actor=actor, target=membership, subject=membership.user_id
     )
     membership.delete()
+
+
+@transaction.atomic
+def contract_create(
+    *, actor: User | None, organisation: Organisation, **fields: object
+) -> Contract:
+    contract = Contract.objects.create(organisation=organisation, **fields)
+    audit_record(action="contract.created", actor=actor, target=contract)
+    return contract

@@ -12,12 +12,12 @@ from django.views.decorators.http import require_POST
 from lyceum.accounts.http import AuthenticatedRequest
 from lyceum.accounts.middleware import second_factor_missing
 from lyceum.orgs.forms import InviteForm, RosterForm
-from lyceum.orgs.models import Membership, Organisation
+from lyceum.orgs.models import Membership
 from lyceum.orgs.roster import MAX_ROSTER_BYTES, member_invite, roster_import, roster_read
 from lyceum.orgs.selectors import (
     invitation_for,
     member_list,
-    organisation_administered_by,
+    organisation_administered_or_404,
     organisation_list_for_user,
 )
 from lyceum.orgs.services import membership_accept, membership_remove
@@ -35,17 +35,9 @@ def my_organisations(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-def _administered(request: AuthenticatedRequest, slug: str) -> Organisation:
-    organisation = organisation_administered_by(user=request.user, slug=slug)
-    if organisation is None:
-        # Not "forbidden": whether another client exists is not this person's business.
-        raise Http404
-    return organisation
-
-
 @login_required
 def members(request: AuthenticatedRequest, slug: str) -> HttpResponse:
-    organisation = _administered(request, slug)
+    organisation = organisation_administered_or_404(user=request.user, slug=slug)
     if redirect_to_setup := second_factor_missing(request):
         return redirect_to_setup
     invite_form = InviteForm(request.POST if request.POST.get("action") == "invite" else None)
@@ -149,7 +141,7 @@ def accept(request: AuthenticatedRequest, token: str) -> HttpResponse:
 @login_required
 @require_POST
 def member_remove(request: AuthenticatedRequest, slug: str, membership_pk: int) -> HttpResponse:
-    organisation = _administered(request, slug)
+    organisation = organisation_administered_or_404(user=request.user, slug=slug)
     membership = get_object_or_404(Membership, pk=membership_pk, organisation=organisation)
     if redirect_to_setup := second_factor_missing(request):
         return redirect_to_setup

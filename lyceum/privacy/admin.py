@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -211,3 +212,26 @@ class ProcessorNoticeAdmin(StaffOnly, admin.ModelAdmin):  # type: ignore[type-ar
         for notice in failed:
             notify_processor(notice.pk)
         self.message_user(request, _("Sent again; the status shows the processor's answer."))
+
+
+class AuditedModelAdmin(admin.ModelAdmin):
+    """Back-office pages that edit the school's own records (courses, classes, contracts):
+    each save and deletion is audit-logged with the names of the fields changed, in the same
+    transaction, as services do."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            audit_record(
+                action=f"staff.{'changed' if change else 'added'}.{obj._meta.model_name}",
+                actor=request.user,
+                target=obj,
+                changed_fields=list(form.changed_data),
+            )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        with transaction.atomic():
+            audit_record(
+                action=f"staff.deleted.{obj._meta.model_name}", actor=request.user, target=obj
+            )
+            super().delete_model(request, obj)

@@ -123,3 +123,26 @@ def test_staff_look_up_enrolments_in_the_back_office_and_it_is_logged(
     enrolment = Enrolment.objects.get(user=school.learner)
     assert client.get(f"/admin/learning/enrolment/{enrolment.pk}/change/").status_code == 200
     assert AuditEvent.objects.filter(action="staff.viewed", subject_id=school.learner.pk).exists()
+
+
+def test_back_office_edits_of_classes_are_logged(client, school, make_user, with_totp):
+    from lyceum.privacy.models import AuditEvent
+
+    staff = make_user(name="Back Office", is_staff=True, is_superuser=True)
+    with_totp(staff)
+    client.force_login(staff)
+    url = f"/admin/learning/class/{school.klass.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "instructors"}
+    data.update(
+        {
+            "instructors": [school.instructor.pk],
+            "capacity": 9,
+            "lessons-TOTAL_FORMS": 0,
+            "lessons-INITIAL_FORMS": 0,
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = AuditEvent.objects.get(action="staff.changed.class", actor_id=staff.pk)
+    assert "capacity" in event.changed_fields
