@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "lyceum.accounts",
     "lyceum.orgs",
     "lyceum.learning",
+    "lyceum.analytics",
 ]
 
 MIDDLEWARE = [
@@ -157,6 +158,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "lyceum.web.context_processors.school",
+                "lyceum.privacy.context_processors.consent",
             ],
         },
     },

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -30,7 +31,13 @@ VISITOR_COOKIE = "lyceum_visitor"
 
 
 def notice_version() -> str:
-    return str(settings.LYCEUM_PRIVACY_NOTICE_VERSION)
+    """The version of the privacy notice in force: the newest published, else the setting."""
+    from lyceum.privacy.models import PolicyVersion
+
+    latest = PolicyVersion.objects.order_by("-published_at", "-pk").values_list(
+        "version", flat=True
+    )
+    return latest.first() or str(settings.LYCEUM_PRIVACY_NOTICE_VERSION)
 
 
 def new_visitor_id() -> str:
@@ -144,4 +151,34 @@ def honour_signal(
         user=user,
         visitor_id=visitor_id,
         user_agent=user_agent,
+    )
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The choices in force for one person or browser, as pages and views need them."""
+
+    preferences: bool = False
+    analytics: bool = False
+    marketing: bool = False
+    chosen: bool = False  # has this subject answered the banner (or a signal) at all?
+
+    def allows(self, purpose: Purpose | str) -> bool:
+        return bool(getattr(self, Purpose(purpose).value, False))
+
+
+def choices_for(*, user: Any = None, visitor_id: str = "") -> Choices:
+    """Consent in force; a person who restricted processing or objected is refused as well."""
+    user_id = getattr(user, "pk", None)
+    if user_id is None and not visitor_id:
+        return Choices()
+    in_force = current(user_id=user_id, visitor_id=visitor_id)
+    given = {p: bool(in_force.get(p.value) and in_force[p.value].given) for p in CONSENT_PURPOSES}
+    if user_id is not None:
+        from lyceum.privacy.limits import allows
+
+        given = {p: ok and allows(user_id, p) for p, ok in given.items()}
+    return Choices(
+        **{p.value: ok for p, ok in given.items()},
+        chosen=all(p.value in in_force for p in CONSENT_PURPOSES),
     )

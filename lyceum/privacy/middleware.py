@@ -9,8 +9,16 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject
 
-from lyceum.privacy.consent import VISITOR_COOKIE, browser_signal, honour_signal, new_visitor_id
+from lyceum.privacy.consent import (
+    VISITOR_COOKIE,
+    Choices,
+    browser_signal,
+    choices_for,
+    honour_signal,
+    new_visitor_id,
+)
 
 _VISITOR = re.compile(r"^[0-9a-f]{32}$")
 VISITOR_COOKIE_AGE = timedelta(days=395)
@@ -41,6 +49,9 @@ class BrowserSignalMiddleware:
                     # A necessary cookie: it only remembers this browser's privacy choice.
                     visitor = new_visitor = new_visitor_id()
                 honour_signal(visitor_id=visitor, user_agent=user_agent)
+        request.consent = SimpleLazyObject(  # type: ignore[attr-defined]
+            lambda: _choices(request, new_visitor)
+        )
         response = self.get_response(request)
         if new_visitor:
             response.set_cookie(
@@ -52,3 +63,9 @@ class BrowserSignalMiddleware:
                 samesite="Lax",
             )
         return response
+
+
+def _choices(request: HttpRequest, new_visitor: str) -> Choices:
+    if request.user.is_authenticated:
+        return choices_for(user=request.user)
+    return choices_for(visitor_id=new_visitor or visitor_id(request))

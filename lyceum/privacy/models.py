@@ -287,6 +287,8 @@ class ConsentRecord(models.Model):
         SCHOOL = "school", _("Your school")
         PARENT = "parent", _("A parent")
         IMPORT = "import", _("Imported")
+        SIGNUP = "signup", _("Creating your account")
+        NOTICE = "notice", _("The notice of a policy change")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -316,4 +318,39 @@ class ConsentRecord(models.Model):
     def purpose_label(self) -> str:
         from lyceum.privacy.register import Purpose
 
+        if self.purpose == self.POLICY:
+            return str(_("The privacy policy (read and accepted)"))
         return str(Purpose(self.purpose).label)
+
+    # The purpose of a record that says a person accepted (at sign-up) or acknowledged (after
+    # a material change) the privacy policy whose version is ``notice_version``.
+    POLICY = "policy"
+
+
+class PolicyVersion(models.Model):
+    """One published version of the privacy and cookie policies (P02, P03).
+
+    ``facts`` is what the policies were generated from (the register and the operator's
+    settings); ``documents`` the text as published, per language, so that an old version
+    reads exactly as it did on the day, whatever the code has become since."""
+
+    version = models.CharField(_("version"), max_length=40, unique=True)
+    published_at = models.DateTimeField(_("published"), default=timezone.now, db_index=True)
+    material = models.BooleanField(
+        _("material change"),
+        default=False,
+        help_text=_("Everyone signed in is shown a notice until they acknowledge it."),
+    )
+    summary = models.TextField(_("what changed"), blank=True)
+    digest = models.CharField(max_length=64)
+    facts = models.JSONField(default=dict)
+    documents = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        get_latest_by = "published_at"
+        verbose_name = _("policy version")
+        verbose_name_plural = _("policy versions")
+
+    def __str__(self) -> str:
+        return self.version

@@ -15,6 +15,7 @@ from lyceum.privacy.models import (
     DataExport,
     ErasureLedger,
     LegalHold,
+    PolicyVersion,
     ProcessingLimit,
     ProcessorNotice,
     RetentionRun,
@@ -226,4 +227,8 @@ register.declare(
             description=_("13 months, after which you are asked again"),
         ),
     )
+)
+
+register.declare_not_personal(
+    [PolicyVersion], _("the published versions of the privacy and cookie policies")
 )

@@ -1,0 +1,4 @@
+"""The request desk (P47, P30): public request form, staff queue, organisation queues."""
+
+app_name = "desk"
+urlpatterns: list = []
