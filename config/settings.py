@@ -125,6 +125,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    "lyceum.privacy.cookies.CookieConsentMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -159,6 +160,8 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "lyceum.web.context_processors.school",
                 "lyceum.privacy.context_processors.consent",
+                "lyceum.privacy.context_processors.cookie_banner",
+                "lyceum.privacy.context_processors.policy_notice",
             ],
         },
     },
@@ -270,6 +273,15 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{LYCEUM_SCHOOL['name']}] "
 # The version of the privacy notice that consents are given under (recorded with each).
 LYCEUM_PRIVACY_NOTICE_VERSION = env.str("LYCEUM_PRIVACY_NOTICE_VERSION", default="2026-12-02")
+# What the generated privacy policy says about transfers outside the hosting region (empty:
+# none), and which supervisory authority people may complain to.
+LYCEUM_PRIVACY_TRANSFERS = env.str("LYCEUM_PRIVACY_TRANSFERS", default="")
+LYCEUM_PRIVACY_AUTHORITY = env.str(
+    "LYCEUM_PRIVACY_AUTHORITY",
+    default="Commission nationale de l'informatique et des libertés (CNIL), https://www.cnil.fr",
+)
+# Below this age, an account needs a parent's or the school's consent (P31).
+LYCEUM_CHILD_AGE = env.int("LYCEUM_CHILD_AGE", default=13)
 ACCOUNT_RATE_LIMITS = {
     # Five wrong passwords for one account lock it for 15 minutes; 10 a minute per address.
     "login_failed": "10/m/ip,5/15m/key",

@@ -11,3 +11,4 @@ class PrivacyConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         autodiscover_modules("privacy")
+        from lyceum.privacy import receivers  # noqa: F401 - connects the receivers

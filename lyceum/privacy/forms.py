@@ -60,7 +60,10 @@ class ConsentForm(forms.Form):
             Purpose.ANALYTICS: _(
                 "Counting visits to improve the site: first-party, never joined to who you are."
             ),
-            Purpose.MARKETING: _("News and offers from the school, by email."),
+            Purpose.MARKETING: _(
+                "Content from other sites (such as videos), and measuring whether our emails "
+                "are opened and their links followed."
+            ),
         }
         for purpose in CONSENT_PURPOSES:
             self.fields[purpose.value] = forms.BooleanField(

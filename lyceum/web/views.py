@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from lyceum.accounts.models import User
 from lyceum.accounts.services import user_profile_update
 from lyceum.core.language import remember_language
+from lyceum.privacy.policy import policy_current, policy_document
 
 
 def health(request: HttpRequest) -> HttpResponse:
@@ -22,19 +23,23 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/privacy.html")
+    """The privacy policy in force, as published (P02)."""
+    return _policy(request, "privacy")
 
 
 def cookies(request: HttpRequest) -> HttpResponse:
+    """The cookie policy in force, as published (P02)."""
+    return _policy(request, "cookies")
+
+
+def _policy(request: HttpRequest, name: str) -> HttpResponse:
+    version = policy_current()
     return render(
         request,
-        "web/cookies.html",
+        f"web/{name}.html",
         {
-            "cookies": [
-                (settings.SESSION_COOKIE_NAME, "session"),
-                (settings.CSRF_COOKIE_NAME, "csrf"),
-                (settings.LANGUAGE_COOKIE_NAME, "language"),
-            ]
+            "version": version,
+            "document": policy_document(version, name, translation.get_language()),
         },
     )
 
@@ -58,5 +63,5 @@ def language_set(request: HttpRequest) -> HttpResponse:
     translation.activate(language)
     if isinstance(request.user, User):
         user_profile_update(actor=request.user, user=request.user, data={"language": language})
-    remember_language(response, language)
+    remember_language(response, language, for_a_year=request.consent.preferences)  # type: ignore[attr-defined]
     return response

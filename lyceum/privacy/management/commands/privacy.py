@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from lyceum.core.fields import rekey
 from lyceum.privacy.checks import register_problems
 from lyceum.privacy.export import export_archive
+from lyceum.privacy.policy import policy_latest, policy_out_of_date, policy_publish
 from lyceum.privacy.register import register
 from lyceum.privacy.retention import sweep
 from lyceum.privacy.services import erasure_request
@@ -21,7 +22,7 @@ class Command(BaseCommand):
     help = (
         "The privacy engine: 'check' the register (P01), 'export' a person's data (P41), "
         "'erase' a person (P43), run a 'retention' sweep (P49), 'rekey' encrypted fields and "
-        "make a 'newkey' (P14)."
+        "make a 'newkey' (P14), 'publish' the privacy and cookie policies (P02, P03)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,6 +42,18 @@ class Command(BaseCommand):
         erase.add_argument("--now", action="store_true", help="skip the grace period")
         retention = sub.add_parser("retention", help="One retention sweep now; prints what it did.")
         retention.add_argument("--dry-run", action="store_true", help="count, change nothing")
+        publish = sub.add_parser(
+            "publish",
+            help="Publish a new version of the privacy and cookie policies if the register or "
+            "the settings changed since the last one.",
+        )
+        publish.add_argument(
+            "--material",
+            action="store_true",
+            help="a material change: every signed-in person sees a notice until they "
+            "acknowledge it",
+        )
+        publish.add_argument("--summary", default="", help="what changed, in a sentence")
         sub.add_parser("rekey", help="Re-encrypt every encrypted field under the newest key.")
         sub.add_parser("newkey", help="Print a new random key for LYCEUM_FIELD_KEYS/BACKUP_KEY.")
 
@@ -53,6 +66,8 @@ class Command(BaseCommand):
             self.erase(options["email"], now=options["now"])
         elif options["action"] == "retention":
             self.retention(dry_run=options["dry_run"])
+        elif options["action"] == "publish":
+            self.publish(material=options["material"], summary=options["summary"])
         elif options["action"] == "rekey":
             self.stdout.write(f"Re-encrypted {rekey()} row(s) under the newest key.")
         elif options["action"] == "newkey":
@@ -70,6 +85,23 @@ class Command(BaseCommand):
             f"The personal-data register covers every model: {len(register.entries)} hold "
             f"personal data, {len(register.not_personal)} hold none."
         )
+        if policy_latest() is not None and policy_out_of_date():
+            self.stdout.write(
+                "The published privacy policy no longer matches the register or the settings: "
+                "run 'lyceum privacy publish' (with --material if people must be told)."
+            )
+
+    def publish(self, *, material: bool, summary: str) -> None:
+        version = policy_publish(material=material, summary=summary)
+        if version is None:
+            latest = policy_latest()
+            self.stdout.write(
+                f"Nothing changed since version {latest.version if latest else '?'}: "
+                "nothing published."
+            )
+            return
+        kind = "a material change: signed-in people will see a notice" if material else "minor"
+        self.stdout.write(f"Published version {version.version} ({kind}).")
 
     def export(self, email: str, out: Path) -> None:
         user = get_user_model().objects.filter(email__iexact=email).first()

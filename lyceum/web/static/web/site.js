@@ -21,3 +21,19 @@ function connect(delay) {
 }
 
 if (path && region && "WebSocket" in window) connect(1000);
+
+// Global Privacy Control seen by the page but not sent as a header (P07): tell the server,
+// which records the refusal; reload so that nothing withheld from now on stays on the page.
+if (navigator.globalPrivacyControl === true && document.body.dataset.privacySignal === "0") {
+  const token = document.querySelector("input[name=csrfmiddlewaretoken]");
+  if (token) {
+    fetch(document.body.dataset.signalUrl, {
+      method: "POST",
+      headers: { "X-CSRFToken": token.value },
+      credentials: "same-origin",
+    })
+      .then((response) => response.json())
+      .then((answer) => { if (answer.recorded > 0) location.reload(); })
+      .catch(() => {});
+  }
+}
