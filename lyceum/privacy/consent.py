@@ -182,3 +182,32 @@ def choices_for(*, user: Any = None, visitor_id: str = "") -> Choices:
         **{p.value: ok for p, ok in given.items()},
         chosen=all(p.value in in_force for p in CONSENT_PURPOSES),
     )
+
+
+@transaction.atomic
+def consent_adopt(*, user: Any, visitor_id: str, user_agent: str = "") -> list[ConsentRecord]:
+    """A visitor signs in: the choices they made on this browser become their account's,
+    for every purpose the account has no choice for yet (an account's own choices win)."""
+    if not visitor_id:
+        return []
+    mine = current(user_id=user.pk)
+    adopted = [
+        ConsentRecord.objects.create(
+            user=user,
+            purpose=purpose,
+            given=record.given,
+            method=record.method,
+            notice_version=record.notice_version,
+            user_agent=(user_agent or record.user_agent)[:300],
+        )
+        for purpose, record in current(visitor_id=visitor_id).items()
+        if purpose not in mine
+    ]
+    if adopted:
+        audit_record(
+            action="privacy.consent.recorded",
+            actor=user,
+            subject=user.pk,
+            changed_fields=sorted(r.purpose for r in adopted),
+        )
+    return adopted

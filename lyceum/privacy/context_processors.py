@@ -10,12 +10,29 @@ def consent(request: HttpRequest) -> dict[str, Any]:
     return {"consent": getattr(request, "consent", Choices())}
 
 
+# Pages where the choices are made in full: the banner would only repeat them.
+_CHOICE_PAGES = {"notice:choices", "privacy:consents"}
+
+
 def cookie_banner(request: HttpRequest) -> dict[str, Any]:
+    """``show_cookie_banner``: until this person or browser has made a choice (P06)."""
     from django.urls import reverse
+    from django.utils.functional import SimpleLazyObject
 
     from lyceum.privacy.register import CONSENT_PURPOSES
 
-    return {"cookie_purposes": CONSENT_PURPOSES, "cookie_policy_url": reverse("web:cookies")}
+    match = getattr(request, "resolver_match", None)
+    on_choice_page = match is not None and match.view_name in _CHOICE_PAGES
+
+    def show() -> bool:
+        consent = getattr(request, "consent", None)
+        return not on_choice_page and not (consent is not None and consent.chosen)
+
+    return {
+        "show_cookie_banner": SimpleLazyObject(show),
+        "cookie_purposes": CONSENT_PURPOSES,
+        "cookie_policy_url": reverse("web:cookies"),
+    }
 
 
 def policy_notice(request: HttpRequest) -> dict[str, Any]:

@@ -92,6 +92,12 @@ def _ensure_core() -> None:
             _("until you close the browser; a year with preferences allowed"),
         ),
         Cookie(
+            "messages",
+            NECESSARY,
+            _("Carries a short message, such as “Your choices are saved”, to the next page."),
+            _("until the next page"),
+        ),
+        Cookie(
             VISITOR_COOKIE,
             NECESSARY,
             _(

@@ -83,7 +83,7 @@ def choices(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "privacy/cookie_settings.html",
-            {"form": form, "signal": browser_signal(request), "hide_cookie_banner": True},
+            {"form": form, "signal": browser_signal(request)},
         )
     action = request.POST.get("action", "save")
     if action in ("accept", "refuse"):

@@ -1,9 +1,12 @@
 from typing import Any
 
 from allauth.account.signals import user_signed_up
+from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from lyceum.privacy.consent import consent_adopt
+from lyceum.privacy.middleware import visitor_id
 from lyceum.privacy.models import ConsentRecord
 from lyceum.privacy.policy import policy_accept
 
@@ -14,3 +17,16 @@ def accept_policy_at_sign_up(sender: Any, request: HttpRequest, user: Any, **kwa
     (P02, P03), whether by the sign-up form or single sign-on."""
     user_agent = request.headers.get("User-Agent", "") if request is not None else ""
     policy_accept(user=user, method=ConsentRecord.Method.SIGNUP, user_agent=user_agent)
+
+
+@receiver(user_logged_in)
+def adopt_visitor_choices(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """The cookie choices made on this browser before signing in carry over to the account
+    where it has made none, so the person is not asked twice (P06)."""
+    if request is None:
+        return
+    consent_adopt(
+        user=user,
+        visitor_id=visitor_id(request),
+        user_agent=request.headers.get("User-Agent", ""),
+    )

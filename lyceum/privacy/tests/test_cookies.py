@@ -143,3 +143,18 @@ def test_p06_the_banner_refuses_a_foreign_next_address(client, db):
         reverse("notice:choices"), {"action": "refuse", "next": "https://evil.example/"}
     )
     assert response["Location"] == reverse("notice:choices")
+
+
+def test_p06_choices_made_before_signing_in_carry_over_to_the_account(client, make_user, password):
+    user = make_user(email="carry@example.org")
+    client.post(
+        reverse("notice:choices"), {"action": "save", "source": "banner", "analytics": "on"}
+    )
+    client.post(reverse("account_login"), {"login": "carry@example.org", "password": password})
+    in_force = current(user_id=user.pk)
+    assert {p: (r.given, r.method) for p, r in in_force.items()} == {
+        "preferences": (False, "banner"),
+        "analytics": (True, "banner"),
+        "marketing": (False, "banner"),
+    }
+    assert BANNER not in client.get(reverse("web:home")).content.decode()
