@@ -23,7 +23,7 @@ from lyceum.privacy.consent import (
 _VISITOR = re.compile(r"^[0-9a-f]{32}$")
 VISITOR_COOKIE_AGE = timedelta(days=395)
 # Requests that are no page a person looks at.
-_SKIPPED = ("/health/", "/static/", "/media/", "/.well-known/")
+_SKIPPED = ("/health/", "/static/", "/media/", "/.well-known/", "/analytics/email/")
 
 
 def visitor_id(request: HttpRequest) -> str:
