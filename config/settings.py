@@ -162,6 +162,7 @@ TEMPLATES = [
                 "lyceum.privacy.context_processors.consent",
                 "lyceum.privacy.context_processors.cookie_banner",
                 "lyceum.privacy.context_processors.policy_notice",
+                "lyceum.privacy.context_processors.request_desk",
             ],
         },
     },

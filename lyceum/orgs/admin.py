@@ -29,7 +29,15 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Contract)
 class ContractAdmin(AuditedModelAdmin):
-    list_display = ["reference", "organisation", "starts_on", "ends_on", "seats", "controller"]
+    list_display = [
+        "reference",
+        "organisation",
+        "starts_on",
+        "ends_on",
+        "seats",
+        "controller",
+        "self_service_via_organisation",
+    ]
     list_filter = ["controller", "organisation"]
     search_fields = ["reference", "organisation__name"]
     autocomplete_fields = ["organisation"]

@@ -104,6 +104,17 @@ class Contract(TimeStampedModel):
         choices=RecordingRetention.choices,
         default=RecordingRetention.DAYS_14,
     )
+    # Processor mode (P30): members' requests always go to the organisation's administrators;
+    # with this, so do the members' own downloads of their data and deletions of their account.
+    self_service_via_organisation = models.BooleanField(
+        _("members' own downloads and deletions need the organisation's decision"),
+        default=False,
+        help_text=_(
+            "Only when the organisation is the controller. A member who asks for a copy of "
+            "their data or deletes their account is told that the organisation's "
+            "administrators decide, and the request waits in their queue."
+        ),
+    )
 
     class Meta:
         ordering = ["-starts_on", "reference"]
@@ -114,6 +125,11 @@ class Contract(TimeStampedModel):
             ),
             models.UniqueConstraint(
                 fields=["organisation", "reference"], name="one_reference_per_org"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(self_service_via_organisation=False)
+                | models.Q(controller="organisation"),
+                name="self_service_routing_needs_organisation_controller",
             ),
         ]
         verbose_name = _("contract")

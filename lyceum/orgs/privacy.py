@@ -3,6 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 
 from lyceum.orgs.models import Contract, Membership, Organisation
+from lyceum.orgs.requests import OrganisationDirectory
+from lyceum.privacy.desk_selectors import route_with
 from lyceum.privacy.register import (
     Category,
     Entry,
@@ -34,3 +36,6 @@ register.declare(
 
 register.declare_not_personal([Organisation], _("a company or an institution, not a person"))
 register.declare_not_personal([Contract], _("an agreement between the school and a client"))
+
+# Processor mode (P30): members' data protection requests go to their organisation.
+route_with(OrganisationDirectory())

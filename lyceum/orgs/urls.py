@@ -12,4 +12,6 @@ urlpatterns = [
         views.member_remove,
         name="member_remove",
     ),
+    path("<slug:slug>/requests/", views.requests, name="requests"),
+    path("<slug:slug>/requests/<uuid:public_id>/", views.request_detail, name="request"),
 ]

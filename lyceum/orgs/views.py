@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -13,6 +14,7 @@ from lyceum.accounts.http import AuthenticatedRequest
 from lyceum.accounts.middleware import second_factor_missing
 from lyceum.orgs.forms import InviteForm, RosterForm
 from lyceum.orgs.models import Membership
+from lyceum.orgs.requests import is_controller
 from lyceum.orgs.roster import MAX_ROSTER_BYTES, member_invite, roster_import, roster_read
 from lyceum.orgs.selectors import (
     invitation_for,
@@ -22,6 +24,9 @@ from lyceum.orgs.selectors import (
 )
 from lyceum.orgs.services import membership_accept, membership_remove
 from lyceum.privacy.audit import audit_record
+from lyceum.privacy.desk_forms import QueueFilterForm
+from lyceum.privacy.desk_selectors import mark_deadlines, organisation_queue, requests_routed_to
+from lyceum.privacy.desk_views import Scope, work_on
 from lyceum.privacy.limits import allowed as privacy_allowed
 from lyceum.privacy.register import Purpose
 
@@ -116,6 +121,7 @@ def members(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             "invite_form": invite_form,
             "roster_form": roster_form,
             "report": report,
+            "controller": is_controller(organisation),
         },
     )
 
@@ -151,3 +157,49 @@ def member_remove(request: AuthenticatedRequest, slug: str, membership_pk: int) 
         membership_remove(actor=request.user, membership=membership)
         messages.success(request, _("The member is removed."))
     return redirect("orgs:members", slug=organisation.slug)
+
+
+@login_required
+def requests(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    """The data protection requests of the organisation's members, which its administrators
+    decide when it is the controller of their data (P30)."""
+    organisation = organisation_administered_or_404(user=request.user, slug=slug)
+    if redirect_to_setup := second_factor_missing(request):
+        return redirect_to_setup
+    form = QueueFilterForm(request.GET or None, controllers=[])
+    del form.fields["controller"]
+    filters = form.filters()
+    rows = list(organisation_queue(organisation, **filters))
+    mark_deadlines(rows)
+    audit_record(action="organisation.requests.viewed", actor=request.user, target=organisation)
+    return render(
+        request,
+        "privacy/desk/queue.html",
+        {
+            "requests": rows,
+            "form": form,
+            "organisation": organisation,
+            "controller": is_controller(organisation),
+        },
+    )
+
+
+@login_required
+def request_detail(request: AuthenticatedRequest, slug: str, public_id: str) -> HttpResponse:
+    """One request: verify, extend, decide; the platform carries out the decision (P30)."""
+    organisation = organisation_administered_or_404(user=request.user, slug=slug)
+    rights_request = get_object_or_404(requests_routed_to(organisation), public_id=public_id)
+    if redirect_to_setup := second_factor_missing(request):
+        return redirect_to_setup
+    return work_on(
+        request,
+        rights_request,
+        scope=Scope(
+            detail_url=reverse("orgs:request", args=[organisation.slug, public_id]),
+            back_url=reverse("orgs:requests", args=[organisation.slug]),
+            view_action="organisation.request.viewed",
+            can_act=True,
+            can_link=False,
+            organisation=organisation,
+        ),
+    )

@@ -72,19 +72,45 @@ class AnswerForm(forms.ModelForm):
 
 @admin.register(RightsRequest)
 class RightsRequestAdmin(StaffOnly, admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["created_at", "kind", "status", "due_at", "overdue", "scheduled_for"]
-    list_filter = ["kind", "status"]
+    """Self-service requests are answered here; requests that came by form or email, and those
+    an organisation decides (P30), are worked at the request desk, which checks identity and
+    keeps their deadline (P47): "View on site" opens them there."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "channel",
+        "status",
+        "due_at",
+        "overdue",
+        "scheduled_for",
+    ]
+    list_filter = ["kind", "status", "channel"]
     ordering = ["due_at"]
     readonly_fields = [
         "public_id",
         "kind",
+        "channel",
         "user",
+        "requester_name",
+        "requester_email",
+        "on_behalf",
+        "representative_of",
+        "subject_name",
+        "subject_email",
         "details",
         "created_at",
         "due_at",
+        "email_confirmed_at",
+        "verified_at",
+        "verification_method",
+        "verification_note",
+        "extended_at",
+        "extension_reason",
         "scheduled_for",
         "completed_at",
         "handled_by",
+        "files_sent",
         "report",
     ]
     actions = ["keep_account"]
@@ -101,7 +127,10 @@ class RightsRequestAdmin(StaffOnly, admin.ModelAdmin):  # type: ignore[type-arg]
         )
         if obj is None:
             return allowed
-        return allowed and obj.is_open and obj.kind != RightsRequest.Kind.ERASURE
+        at_the_desk = obj.channel != RightsRequest.Channel.SELF_SERVICE or obj.routed
+        return (
+            allowed and obj.is_open and obj.kind != RightsRequest.Kind.ERASURE and not at_the_desk
+        )
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):  # type: ignore[no-untyped-def]
         kwargs["form"] = AnswerForm

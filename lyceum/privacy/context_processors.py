@@ -45,3 +45,15 @@ def policy_notice(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"policy_notice": None}
     return {"policy_notice": SimpleLazyObject(lambda: policy_notice_for(user))}
+
+
+def request_desk(request: HttpRequest) -> dict[str, Any]:
+    """``works_request_desk``: show the desk's queue in the navigation (P47)."""
+    from django.utils.functional import SimpleLazyObject
+
+    from lyceum.privacy.desk_selectors import can_work_desk
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_staff:
+        return {"works_request_desk": False}
+    return {"works_request_desk": SimpleLazyObject(lambda: can_work_desk(user))}

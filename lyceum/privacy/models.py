@@ -90,8 +90,12 @@ class DataExport(models.Model):
 class RightsRequest(models.Model):
     """A person's request to use a right (GDPR Arts. 15-21), with its state and outcome.
 
-    Self-service requests by signed-in people go straight through; the others wait for staff.
-    """
+    Self-service requests by signed-in people go straight through; the others wait at the
+    request desk (P47): received, verified (the requester's identity, and a representative's
+    authority), in progress, then done or refused, within a month of receipt, extended at
+    most once by up to two months with the reason told (GDPR Art. 12(3)). When another
+    controller decides about the subject's data (an organisation, the school being its
+    processor), the request waits in that organisation's queue instead (P30)."""
 
     class Kind(models.TextChoices):
         ACCESS = "access", _("Access to your data")
@@ -99,6 +103,7 @@ class RightsRequest(models.Model):
         ERASURE = "erasure", _("Deletion of your account")
         RESTRICTION = "restriction", _("Restriction of processing")
         OBJECTION = "objection", _("Objection to processing")
+        PORTABILITY = "portability", _("A copy of your data to take elsewhere")
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")
@@ -108,6 +113,20 @@ class RightsRequest(models.Model):
         REFUSED = "refused", _("Refused")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
+    class Channel(models.TextChoices):
+        SELF_SERVICE = "self_service", _("On the site, signed in")
+        FORM = "form", _("The public request form")
+        STAFF = "staff", _("By email or letter, entered by staff")
+
+    class Verification(models.TextChoices):
+        ACCOUNT = "account", _("Signed in to the account")
+        EMAIL = "email", _("Confirmed the email address the request came from")
+        DOCUMENT = "document", _("Identity document seen (no copy kept)")
+        KNOWLEDGE = "knowledge", _("Answered questions only the person could answer")
+        AUTHORISATION = "authorisation", _("The person's signed authorisation (representative)")
+        ORGANISATION = "organisation", _("Confirmed by the person's organisation")
+        OTHER = "other", _("Other evidence (see the note)")
+
     OPEN = (Status.RECEIVED, Status.VERIFIED, Status.IN_PROGRESS)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -115,7 +134,11 @@ class RightsRequest(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED
     )
-    # Kept (without the person) after an erasure, as the record that it was done.
+    channel = models.CharField(
+        _("received through"), max_length=20, choices=Channel.choices, default=Channel.SELF_SERVICE
+    )
+    # The subject's account, when there is one. Kept (without the person) after an erasure,
+    # as the record that it was done.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -123,10 +146,29 @@ class RightsRequest(models.Model):
         on_delete=models.SET_NULL,
         related_name="rights_requests",
     )
+    # Who asked, when not a signed-in person asking about themselves: encrypted (P14).
+    requester_name = EncryptedTextField(_("requester's name"), blank=True)
+    requester_email = EncryptedTextField(_("requester's email address"), blank=True)
+    on_behalf = models.BooleanField(_("asks for someone else"), default=False)
+    representative_of = EncryptedTextField(_("acting for (company or organisation)"), blank=True)
+    subject_name = EncryptedTextField(_("name of the person concerned"), blank=True)
+    subject_email = EncryptedTextField(_("email address of the person concerned"), blank=True)
+    language = models.CharField(_("language of the answer"), max_length=8, blank=True)
     details = EncryptedTextField(_("what should change"), blank=True)
     outcome = EncryptedTextField(_("answer"), blank=True)
     created_at = models.DateTimeField(_("received"), default=timezone.now)
     due_at = models.DateTimeField(_("due"), db_index=True)
+    email_confirmed_at = models.DateTimeField(_("address confirmed"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("identity verified"), null=True, blank=True)
+    verification_method = models.CharField(
+        _("verified by"), max_length=20, choices=Verification.choices, blank=True
+    )
+    verification_note = EncryptedTextField(_("evidence"), blank=True)
+    extended_at = models.DateTimeField(_("extended"), null=True, blank=True)
+    extension_reason = EncryptedTextField(_("reason for the extension"), blank=True)
+    first_reminder_at = models.DateTimeField(null=True, blank=True)
+    second_reminder_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
     scheduled_for = models.DateTimeField(_("carried out on"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     handled_by = models.ForeignKey(
@@ -137,6 +179,22 @@ class RightsRequest(models.Model):
         related_name="+",
         verbose_name=_("handled by"),
     )
+    # The controller who decides, when it is not the school: an organisation (P30). Named
+    # by content type and key, since the privacy core knows no app above it.
+    controller_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    controller_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # The copy of the data sent in answer to an access or portability request.
+    export = models.ForeignKey(
+        DataExport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What was sent: [{"name", "size", "sent_at", "expires_at", "downloaded_at"}], never data.
+    files_sent = models.JSONField(default=list, blank=True)
     # The erasure report: entries, counts, reasons and dates; never the data itself.
     report = models.JSONField(default=dict, blank=True)
 
@@ -144,14 +202,33 @@ class RightsRequest(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("rights request")
         verbose_name_plural = _("rights requests")
-        indexes = [models.Index(fields=["kind", "status", "scheduled_for"])]
+        indexes = [
+            models.Index(fields=["kind", "status", "scheduled_for"]),
+            models.Index(fields=["controller_type", "controller_id", "status"]),
+        ]
+        permissions = [("work_request_desk", "Can work the request desk")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_status_display()})"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("desk:detail", args=[self.public_id])
+
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN
+
+    @property
+    def reference(self) -> str:
+        """What the requester quotes: the first block of the public id."""
+        return str(self.public_id).split("-")[0].upper()
+
+    @property
+    def routed(self) -> bool:
+        """Decided by another controller (an organisation), not by the school (P30)."""
+        return self.controller_id is not None
 
 
 class ProcessingLimit(models.Model):

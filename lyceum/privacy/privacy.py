@@ -97,14 +97,29 @@ register.declare(
         fields={
             "kind": Category.ACCOUNT,
             "status": Category.ACCOUNT,
+            "channel": Category.ACCOUNT,
             "details": Category.ACCOUNT,
             "outcome": Category.ACCOUNT,
             "created_at": Category.ACCOUNT,
+            "due_at": Category.ACCOUNT,
             "completed_at": Category.ACCOUNT,
+            # The request desk (P47): who asked (the person, or their representative), about
+            # whom, and how their identity was checked.
+            "requester_name": Category.IDENTITY,
+            "requester_email": Category.CONTACT,
+            "representative_of": Category.IDENTITY,
+            "subject_name": Category.IDENTITY,
+            "subject_email": Category.CONTACT,
+            "email_confirmed_at": Category.SECURITY,
+            "verification_method": Category.SECURITY,
+            "verification_note": Category.SECURITY,
+            "extension_reason": Category.ACCOUNT,
         },
         not_personal={
             "handled_by": _("the member of staff who answered"),
             "report": _("what an erasure did: kinds of data, counts and dates"),
+            "export": _("the copy of your data sent in answer, which has its own entry"),
+            "files_sent": _("names, sizes and dates of the files sent in answer"),
         },
         purpose=_("Answering the requests you make about your data, and showing that we did."),
         legal_basis=LegalBasis.LEGAL_OBLIGATION,
@@ -113,7 +128,16 @@ register.declare(
         ),
         erasure=Erasure(
             action=ErasureAction.HOLD,
-            replacements={"details": "", "outcome": ""},
+            replacements={
+                "details": "",
+                "outcome": "",
+                "requester_name": "",
+                "requester_email": "",
+                "subject_name": "",
+                "subject_email": "",
+                "verification_note": "",
+                "extension_reason": "",
+            },
             reason=_(
                 "We must be able to show that we answered your requests (GDPR Art. 5(2)). "
                 "What you wrote in them is erased; only their kind, status and dates stay."

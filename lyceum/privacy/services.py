@@ -68,13 +68,7 @@ def data_export_build(*, export_id: int, base_url: str) -> DataExport | None:
     if export is None or export.status != DataExport.Status.PENDING:
         return export  # erased meanwhile, or the job ran already (jobs may run twice)
     user = export.user
-    export.archive.save(
-        archive_name(), ContentFile(export_archive(user=user, actor=user)), save=False
-    )
-    export.status = DataExport.Status.READY
-    export.ready_at = timezone.now()
-    export.expires_at = export.ready_at + EXPORT_LIFETIME
-    export.save(update_fields=["archive", "status", "ready_at", "expires_at"])
+    data_export_fill(export=export, actor=user)
     link = base_url.rstrip("/") + reverse("privacy:data")
     with translation.override(user.language):
         subject = _("Your data is ready to download")
@@ -85,6 +79,17 @@ def data_export_build(*, export_id: int, base_url: str) -> DataExport | None:
     if email := user.email:
         transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
     return export
+
+
+def data_export_fill(*, export: DataExport, actor: Any, language: str | None = None) -> None:
+    """Write the archive of ``export`` now and make it downloadable for 7 days (P41, P46):
+    for the person themselves, or for the request desk answering an access request."""
+    archive = export_archive(user=export.user, actor=actor, language=language)
+    export.archive.save(archive_name(), ContentFile(archive), save=False)
+    export.status = DataExport.Status.READY
+    export.ready_at = timezone.now()
+    export.expires_at = export.ready_at + EXPORT_LIFETIME
+    export.save(update_fields=["archive", "status", "ready_at", "expires_at"])
 
 
 @transaction.atomic
@@ -147,27 +152,45 @@ def _mail(user: Any, subject: str, template: str, context: dict[str, Any]) -> No
 
 
 @transaction.atomic
-def erasure_request(*, user: Any, actor: Any, base_url: str, now: bool = False) -> RightsRequest:
+def erasure_request(
+    *,
+    user: Any,
+    actor: Any,
+    base_url: str,
+    now: bool = False,
+    rights_request: RightsRequest | None = None,
+) -> RightsRequest:
     """Delete an account (P43): out of use at once, erased when the grace period ends (or at
     once with ``now``, or when the grace period is 0).
 
     The person is emailed what will be erased and what kept, and a link that keeps the
-    account until then."""
+    account until then. ``rights_request``: a request from the request desk that was decided
+    (P47, P30), which becomes the record of this erasure."""
     _lock_person(user)
     existing = RightsRequest.objects.filter(
-        user=user, kind=RightsRequest.Kind.ERASURE, status=RightsRequest.Status.IN_PROGRESS
+        user=user,
+        kind=RightsRequest.Kind.ERASURE,
+        status=RightsRequest.Status.IN_PROGRESS,
+        scheduled_for__isnull=False,  # a desk request being worked on is not scheduled yet
     ).first()
     if existing is not None:
         return existing
     asked = timezone.now()
-    request = RightsRequest.objects.create(
-        kind=RightsRequest.Kind.ERASURE,
-        status=RightsRequest.Status.IN_PROGRESS,
-        user=user,
-        created_at=asked,
-        due_at=asked + ANSWER_WITHIN,
-        scheduled_for=asked if now else asked + grace_period(),
-    )
+    scheduled_for = asked if now else asked + grace_period()
+    if rights_request is None:
+        request = RightsRequest.objects.create(
+            kind=RightsRequest.Kind.ERASURE,
+            status=RightsRequest.Status.IN_PROGRESS,
+            user=user,
+            created_at=asked,
+            due_at=asked + ANSWER_WITHIN,
+            scheduled_for=scheduled_for,
+        )
+    else:
+        request = rights_request
+        request.status = RightsRequest.Status.IN_PROGRESS
+        request.scheduled_for = scheduled_for
+        request.save(update_fields=["status", "scheduled_for"])
     user.is_active = False
     user.save(update_fields=["is_active"])
     account_suspended.send(sender=type(user), user=user)
@@ -235,6 +258,11 @@ def erasure_carry_out(*, request_id: int) -> dict[str, Any]:
         request.save(update_fields=["status", "completed_at"])
         return request.report
     recipient = SimpleNamespace(email=user.email, name=user.name, language=user.language)
+    # Whoever asked at the request desk (a representative, say) hears how it ended (P47); read
+    # now, since erasing blanks it.
+    requester = SimpleNamespace(
+        email=request.requester_email, name=request.requester_name, language=request.language
+    )
     request.scheduled_for = timezone.now()  # the day it was actually carried out
     # Other open requests of the person end with them (kept as records, see the register).
     RightsRequest.objects.filter(user=user, status__in=RightsRequest.OPEN).exclude(
@@ -253,6 +281,13 @@ def erasure_carry_out(*, request_id: int) -> dict[str, Any]:
         "privacy/erasure_done_email.txt",
         {"request": request, "report": request.report},
     )
+    if requester.email and requester.email.lower() != (recipient.email or "").lower():
+        _mail(
+            requester,
+            gettext_noop("Your request has been answered"),
+            "privacy/desk/erasure_done_requester_email.txt",
+            {"request": request, "report": request.report},
+        )
     return request.report
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
-from lyceum.privacy import erasure, retention, services
+from lyceum.privacy import desk, desk_reminders, erasure, retention, services
 
 NOTICE_RETRIES = 8
 
@@ -40,3 +40,23 @@ def carry_out_due_erasures() -> int:
 def retention_sweep() -> int:
     """Every hour: delete or anonymise what is past its retention (P49, P50)."""
     return retention.sweep().total
+
+
+@db_task(retries=3, retry_delay=60, context=True)
+def build_request_archive(request_id: int, base_url: str, task: Any = None) -> None:
+    """The copy of a person's data that answers an access or portability request at the
+    request desk (P47). When every try fails the request stays in progress, where staff see
+    it and carry it out again."""
+    try:
+        desk.desk_archive_build(request_id=request_id, base_url=base_url)
+    except Exception:
+        if task is None or task.retries == 0 or HUEY.immediate:
+            desk.desk_archive_failed(request_id=request_id)
+        raise
+
+
+@db_periodic_task(crontab(minute="23"))
+def request_desk_reminders() -> int:
+    """Every hour: reminders at day 20 and 27 of a request's 30, escalation once overdue
+    (P47); each is sent once."""
+    return desk_reminders.desk_reminders_send()

@@ -18,9 +18,12 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from lyceum.privacy.desk import desk_self_service_route
+from lyceum.privacy.desk_selectors import Controller, controller_of_person
 from lyceum.privacy.erasure import preview
 from lyceum.privacy.forms import (
     AccountDeletionForm,
@@ -50,6 +53,10 @@ from lyceum.privacy.services import (
 def data(request: HttpRequest) -> HttpResponse:
     """Your data: ask for a copy and download it (P41, P46)."""
     owner: Any = request.user  # signed in: login_required
+    controller = _holding_controller(owner)
+    if request.method == "POST" and controller is not None:
+        _route(request, owner, controller, RightsRequest.Kind.ACCESS)
+        return redirect("privacy:data")
     if request.method == "POST":
         data_export_request(user=owner, base_url=request.build_absolute_uri("/"))
         messages.success(
@@ -67,7 +74,45 @@ def data(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "privacy/data.html",
-        {"exports": exports, "now": timezone.now(), "grace": grace_period().days},
+        {
+            "exports": exports,
+            "now": timezone.now(),
+            "grace": grace_period().days,
+            "controller": controller,
+        },
+    )
+
+
+def _holding_controller(owner: Any) -> Controller | None:
+    """The organisation that decides this member's own downloads and deletions, if it asked
+    to (P30); None when they go straight through."""
+    controller = controller_of_person(owner.pk)
+    return controller if controller is not None and controller.holds_self_service else None
+
+
+def _route(
+    request: HttpRequest, owner: Any, controller: Controller, kind: str, details: str = ""
+) -> None:
+    """The member's request goes to their organisation's administrators (P30), and the
+    member is told so, and by when they will hear."""
+    rights_request = desk_self_service_route(
+        user=owner,
+        kind=kind,
+        controller=controller,
+        details=details,
+        base_url=request.build_absolute_uri("/"),
+    )
+    messages.info(
+        request,
+        _(
+            "%(organisation)s is responsible for your data here, and its administrators "
+            "decide on this request. We have passed it on: you will hear from us by "
+            "%(date)s, by email."
+        )
+        % {
+            "organisation": controller.name,
+            "date": date_format(timezone.localtime(rights_request.due_at), "DATE_FORMAT"),
+        },
     )
 
 
@@ -96,6 +141,17 @@ def rectification(request: HttpRequest) -> HttpResponse:
     """Correct data the profile page does not edit (P42): a request staff answer."""
     owner: Any = request.user
     form = RectificationForm(request.POST if request.method == "POST" else None)
+    controller = controller_of_person(owner.pk)
+    if request.method == "POST" and form.is_valid() and controller is not None:
+        # A correction is a request, never self-service: the controller always decides it.
+        _route(
+            request,
+            owner,
+            controller,
+            RightsRequest.Kind.RECTIFICATION,
+            details=form.cleaned_data["details"],
+        )
+        return redirect("privacy:rectification")
     if request.method == "POST" and form.is_valid():
         rectification_request(
             user=owner,
@@ -154,6 +210,11 @@ def erasure(request: HttpRequest) -> HttpResponse:
     """Delete one's account (P43): what goes, what stays and why, then out of use at once."""
     owner: Any = request.user
     form = AccountDeletionForm(request.POST if request.method == "POST" else None)
+    controller = _holding_controller(owner)
+    if request.method == "POST" and form.is_valid() and controller is not None:
+        # Not signed out, nothing suspended: the organisation decides first.
+        _route(request, owner, controller, RightsRequest.Kind.ERASURE)
+        return redirect("privacy:data")
     if request.method == "POST" and form.is_valid():
         base_url = request.build_absolute_uri("/")
         # Signed out first: with no grace period the erasure runs now, and nothing about the
@@ -184,6 +245,7 @@ def erasure(request: HttpRequest) -> HttpResponse:
             "erased": [i for i in items if i.action != ErasureAction.HOLD],
             "kept": [i for i in items if i.action == ErasureAction.HOLD],
             "grace": grace_period().days,
+            "controller": controller,
         },
     )
 

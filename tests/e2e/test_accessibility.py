@@ -57,7 +57,7 @@ def test_instructor_pages_pass_axe(page: Page, live_server: LiveServer, school, 
     ):
         found += _violations(page, base + path)
     page.goto(f"{base}/timetable/")
-    page.get_by_label("Language").select_option("fr")
+    page.get_by_label("Language", exact=True).select_option("fr")
     page.get_by_role("button", name="Change").click()
     found += _violations(page, f"{base}/classes/{klass.pk}/")
     assert found == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from lyceum.privacy.models import AuditEvent, ConsentRecord, PolicyVersion
@@ -135,3 +135,15 @@ def test_p03_acknowledging_needs_a_signed_in_person_and_a_post(client, db):
     response = client.post(reverse("notice:acknowledge"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert not ConsentRecord.objects.exists()
+
+
+def test_p02_the_publish_check_says_when_the_policy_is_out_of_date(db, settings):
+    with pytest.raises(CommandError, match="none was published"):
+        call_command("privacy", "publish", "--check")
+    policy_current()
+    out = io.StringIO()
+    call_command("privacy", "publish", "--check", stdout=out)
+    assert "up to date" in out.getvalue()
+    settings.LYCEUM_PRIVACY_TRANSFERS = "Backups are copied to Switzerland."
+    with pytest.raises(CommandError, match="do not match"):
+        call_command("privacy", "publish", "--check")

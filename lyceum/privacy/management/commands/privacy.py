@@ -54,6 +54,11 @@ class Command(BaseCommand):
             "acknowledge it",
         )
         publish.add_argument("--summary", default="", help="what changed, in a sentence")
+        publish.add_argument(
+            "--check",
+            action="store_true",
+            help="publish nothing; exit 1 if the published policies are out of date",
+        )
         sub.add_parser("rekey", help="Re-encrypt every encrypted field under the newest key.")
         sub.add_parser("newkey", help="Print a new random key for LYCEUM_FIELD_KEYS/BACKUP_KEY.")
 
@@ -67,7 +72,10 @@ class Command(BaseCommand):
         elif options["action"] == "retention":
             self.retention(dry_run=options["dry_run"])
         elif options["action"] == "publish":
-            self.publish(material=options["material"], summary=options["summary"])
+            if options["check"]:
+                self.publish_check()
+            else:
+                self.publish(material=options["material"], summary=options["summary"])
         elif options["action"] == "rekey":
             self.stdout.write(f"Re-encrypted {rekey()} row(s) under the newest key.")
         elif options["action"] == "newkey":
@@ -85,11 +93,15 @@ class Command(BaseCommand):
             f"The personal-data register covers every model: {len(register.entries)} hold "
             f"personal data, {len(register.not_personal)} hold none."
         )
-        if policy_latest() is not None and policy_out_of_date():
-            self.stdout.write(
-                "The published privacy policy no longer matches the register or the settings: "
-                "run 'lyceum privacy publish' (with --material if people must be told)."
+
+    def publish_check(self) -> None:
+        if policy_out_of_date():
+            raise CommandError(
+                "The published policies do not match the register and the settings (or none "
+                "was published): run 'lyceum privacy publish' (--material if people must be "
+                "told)."
             )
+        self.stdout.write("The published policies are up to date.")
 
     def publish(self, *, material: bool, summary: str) -> None:
         version = policy_publish(material=material, summary=summary)

@@ -1,0 +1,569 @@
+"""The request desk (P47, P30): requests from people without an account, from a company's
+representative, or routed to an organisation that controls its members' data.
+
+Each write is one atomic service that checks the request's state, changes it, writes the
+audit event in the same transaction and queues its emails on commit. The state machine:
+received → verified (identity, and a representative's authority) → in progress → done or
+refused, due 30 days after receipt, extended at most once by up to two months with the
+reason told (GDPR Art. 12(3)); reminders at day 20 and 27, escalation when overdue."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from lyceum.privacy.audit import audit_record
+from lyceum.privacy.desk_mail import (
+    absolute,
+    confirm_token,
+    file_token,
+    requester_of,
+    tell_deciders,
+    tell_requester,
+)
+from lyceum.privacy.desk_selectors import Controller, controller_of_person
+from lyceum.privacy.models import DataExport, ProcessingLimit, RightsRequest
+from lyceum.privacy.register import OBJECTABLE
+from lyceum.privacy.services import (
+    ANSWER_WITHIN,
+    data_export_fill,
+    erasure_request,
+    processing_limit_set,
+)
+
+Kind, Status = RightsRequest.Kind, RightsRequest.Status
+
+EXTENSION_MONTHS = (1, 2)
+
+CARRY_OUT, ANSWER, REFUSE = "carry_out", "answer", "refuse"
+# What the platform can carry out by itself, given the subject's account.
+CARRIED_OUT = (Kind.ACCESS, Kind.PORTABILITY, Kind.ERASURE, Kind.RESTRICTION, Kind.OBJECTION)
+
+
+class DeskError(Exception):
+    """A step the request's state does not allow; the message is shown to the person acting."""
+
+
+# --- Helpers -----------------------------------------------------------------------------------
+
+
+def _account_with(email: str) -> Any:
+    """The account whose address this is, if any (addresses are stored lower-case)."""
+    email = (email or "").strip().lower()
+    if not email:
+        return None
+    return get_user_model()._base_manager.filter(email=email).first()
+
+
+def _route(request: RightsRequest, controller: Controller | None) -> None:
+    """Point the request at the organisation that decides it, or at the school."""
+    if controller is None:
+        request.controller_type = None
+        request.controller_id = None
+    else:
+        request.controller_type = ContentType.objects.get_for_model(controller.organisation)
+        request.controller_id = controller.organisation.pk
+
+
+def _locked(request: RightsRequest) -> RightsRequest:
+    return (
+        RightsRequest.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=request.pk)
+    )
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day ``months`` later (the month's last day when it has fewer days)."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    return moment.replace(
+        year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def decisions_for(request: RightsRequest) -> list[str]:
+    """What whoever decides may do with the request now."""
+    if not request.is_open:
+        return []
+    if request.status == Status.RECEIVED:
+        return [REFUSE]  # identity first; refusing (it could not be verified) is always open
+    if request.kind == Kind.ERASURE and request.scheduled_for is not None:
+        return []  # being erased: runs by itself when the grace period ends
+    choices = [ANSWER, REFUSE]
+    if request.kind in CARRIED_OUT and request.user is not None:
+        choices.insert(0, CARRY_OUT)
+    return choices
+
+
+# --- Receiving -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def desk_request_submit(
+    *,
+    kind: str,
+    requester_name: str,
+    requester_email: str,
+    language: str,
+    base_url: str,
+    on_behalf: bool = False,
+    representative_of: str = "",
+    subject_name: str = "",
+    subject_email: str = "",
+    details: str = "",
+    channel: str = RightsRequest.Channel.FORM,
+    actor: Any = None,
+    received_at: datetime | None = None,
+) -> RightsRequest:
+    """A request by form, or by email or letter entered by staff (P47): due 30 days after
+    receipt. The requester is asked to confirm their address; when the person concerned is
+    a member of an organisation that controls their data, the request goes to its
+    administrators (P30)."""
+    received = received_at or timezone.now()
+    requester_email = requester_email.strip().lower()
+    subject_email = subject_email.strip().lower() if on_behalf else ""
+    user = _account_with(subject_email if on_behalf else requester_email)
+    request = RightsRequest(
+        kind=kind,
+        status=Status.RECEIVED,
+        channel=channel,
+        user=user,
+        requester_name=requester_name.strip(),
+        requester_email=requester_email,
+        on_behalf=on_behalf,
+        representative_of=representative_of.strip() if on_behalf else "",
+        subject_name=subject_name.strip() if on_behalf else "",
+        subject_email=subject_email,
+        language=language,
+        details=details.strip(),
+        created_at=received,
+        due_at=received + ANSWER_WITHIN,
+    )
+    _route(request, controller_of_person(user.pk if user else None))
+    request.save()
+    audit_record(
+        action="privacy.desk.received",
+        actor=actor,
+        target=request,
+        subject=user,
+        changed_fields=["kind", "channel", "requester_email", "user"],
+    )
+    link = absolute(base_url, reverse("desk:confirm", args=[confirm_token(request)]))
+    tell_requester(
+        request,
+        gettext_noop("Please confirm your data protection request"),
+        "privacy/desk/confirm_email.txt",
+        {"link": link},
+    )
+    if channel == RightsRequest.Channel.STAFF and request.controller_id is not None:
+        tell_deciders(request, base_url)  # staff know; the organisation must hear of it
+    return request
+
+
+@transaction.atomic
+def desk_email_confirm(*, request: RightsRequest, base_url: str) -> RightsRequest:
+    """The requester followed the link: their address is theirs. For a person asking about
+    themselves that verifies them (the address is what identifies them to us); a
+    representative's authority still needs staff (P47). The requester is sent the
+    acknowledgement with the due date, and the deciders hear of the request."""
+    request = _locked(request)
+    if request.email_confirmed_at is not None or not request.is_open:
+        return request
+    request.email_confirmed_at = timezone.now()
+    changed = ["email_confirmed_at"]
+    if request.status == Status.RECEIVED and not request.on_behalf:
+        request.status = Status.VERIFIED
+        request.verified_at = request.email_confirmed_at
+        request.verification_method = RightsRequest.Verification.EMAIL
+        changed += ["status", "verified_at", "verification_method"]
+    request.save(update_fields=changed)
+    audit_record(
+        action="privacy.desk.address_confirmed",
+        target=request,
+        subject=request.user,
+        changed_fields=changed,
+    )
+    tell_requester(
+        request,
+        gettext_noop("We have received your request"),
+        "privacy/desk/acknowledged_email.txt",
+    )
+    if request.channel == RightsRequest.Channel.FORM:
+        tell_deciders(request, base_url)
+    return request
+
+
+@transaction.atomic
+def desk_self_service_route(
+    *, user: Any, kind: str, controller: Controller, base_url: str, details: str = ""
+) -> RightsRequest:
+    """A member of an organisation that controls their data asked for a copy, a deletion or
+    a correction: the organisation's administrators decide (P30). The person is signed in,
+    so verified; asking twice gives the same request."""
+    get_user_model()._base_manager.select_for_update().filter(pk=user.pk).first()
+    organisation = controller.organisation
+    existing = RightsRequest.objects.filter(
+        user=user,
+        kind=kind,
+        status__in=RightsRequest.OPEN,
+        controller_type=ContentType.objects.get_for_model(organisation),
+        controller_id=organisation.pk,
+    ).first()
+    if existing is not None and kind != Kind.RECTIFICATION:
+        return existing
+    now = timezone.now()
+    request = RightsRequest(
+        kind=kind,
+        status=Status.VERIFIED,
+        channel=RightsRequest.Channel.SELF_SERVICE,
+        user=user,
+        language=user.language,
+        details=details,
+        created_at=now,
+        due_at=now + ANSWER_WITHIN,
+        verified_at=now,
+        verification_method=RightsRequest.Verification.ACCOUNT,
+    )
+    _route(request, controller)
+    request.save()
+    audit_record(
+        action="privacy.desk.received",
+        actor=user,
+        target=request,
+        subject=user,
+        changed_fields=["kind", "channel"],
+    )
+    tell_requester(
+        request,
+        gettext_noop("We have received your request"),
+        "privacy/desk/acknowledged_email.txt",
+    )
+    tell_deciders(request, base_url)
+    return request
+
+
+# --- Working it ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def desk_verify(
+    *, request: RightsRequest, actor: Any, method: str, note: str = ""
+) -> RightsRequest:
+    """Record how the requester's identity (and a representative's authority) was checked.
+    The note says what was seen, never a copy of a document."""
+    request = _locked(request)
+    if request.status != Status.RECEIVED:
+        raise DeskError(_("This request is not waiting for verification."))
+    if method not in RightsRequest.Verification.values:
+        raise ValueError(f"unknown verification method {method!r}")
+    request.status = Status.VERIFIED
+    request.verified_at = timezone.now()
+    request.verification_method = method
+    request.verification_note = note.strip()
+    request.save(
+        update_fields=["status", "verified_at", "verification_method", "verification_note"]
+    )
+    audit_record(
+        action="privacy.desk.verified",
+        actor=actor,
+        target=request,
+        subject=request.user,
+        changed_fields=["status", "verification_method", "verification_note"],
+    )
+    return request
+
+
+@transaction.atomic
+def desk_extend(*, request: RightsRequest, actor: Any, months: int, reason: str) -> RightsRequest:
+    """Extend the deadline once, by one or two months, before it passes, telling the
+    requester why (GDPR Art. 12(3)). The reminders start again before the new date."""
+    request = _locked(request)
+    if months not in EXTENSION_MONTHS:
+        raise ValueError("An extension is one or two months.")
+    if not request.is_open:
+        raise DeskError(_("Only an open request can be extended."))
+    if request.extended_at is not None:
+        raise DeskError(_("This request was extended already; the law allows it once."))
+    now = timezone.now()
+    if request.due_at < now:
+        raise DeskError(_("The deadline has passed: a request can only be extended before it."))
+    request.due_at = add_months(request.due_at, months)
+    request.extended_at = now
+    request.extension_reason = reason.strip()
+    request.first_reminder_at = request.second_reminder_at = request.escalated_at = None
+    request.save(
+        update_fields=[
+            "due_at",
+            "extended_at",
+            "extension_reason",
+            "first_reminder_at",
+            "second_reminder_at",
+            "escalated_at",
+        ]
+    )
+    audit_record(
+        action="privacy.desk.extended",
+        actor=actor,
+        target=request,
+        subject=request.user,
+        changed_fields=["due_at", "extension_reason"],
+    )
+    tell_requester(
+        request,
+        gettext_noop("We need more time to answer your request"),
+        "privacy/desk/extended_email.txt",
+    )
+    return request
+
+
+@transaction.atomic
+def desk_start(*, request: RightsRequest, actor: Any) -> RightsRequest:
+    """Someone takes the verified request on."""
+    request = _locked(request)
+    if request.status != Status.VERIFIED:
+        raise DeskError(_("Only a verified request can be started."))
+    request.status = Status.IN_PROGRESS
+    request.handled_by = actor
+    request.save(update_fields=["status", "handled_by"])
+    audit_record(
+        action="privacy.desk.started",
+        actor=actor,
+        target=request,
+        subject=request.user,
+        changed_fields=["status", "handled_by"],
+    )
+    return request
+
+
+@transaction.atomic
+def desk_subject_link(
+    *, request: RightsRequest, actor: Any, email: str, base_url: str
+) -> RightsRequest:
+    """Staff find the account the request is about (the requester wrote from another
+    address). If the address confirmed is not that account's, the identity check starts
+    again; a member of a controlling organisation sends the request there (P30)."""
+    request = _locked(request)
+    if not request.is_open or request.scheduled_for is not None:
+        raise DeskError(_("Only an open request can be linked to an account."))
+    user = _account_with(email)
+    if user is None:
+        raise DeskError(_("No account has this email address."))
+    request.user = user
+    changed = ["user"]
+    proven = not request.on_behalf and request.requester_email == (user.email or "")
+    if request.verification_method == RightsRequest.Verification.EMAIL and not proven:
+        request.status = Status.RECEIVED
+        request.verified_at = None
+        request.verification_method = ""
+        changed += ["status", "verified_at", "verification_method"]
+    was_routed = request.controller_id
+    _route(request, controller_of_person(user.pk))
+    changed += ["controller_type", "controller_id"]
+    request.save(update_fields=changed)
+    audit_record(
+        action="privacy.desk.subject_linked",
+        actor=actor,
+        target=request,
+        subject=user,
+        changed_fields=changed,
+    )
+    if request.controller_id is not None and request.controller_id != was_routed:
+        tell_deciders(request, base_url)
+    return request
+
+
+@transaction.atomic
+def desk_decide(
+    *,
+    request: RightsRequest,
+    actor: Any,
+    decision: str,
+    outcome: str,
+    base_url: str,
+    purposes: list[str] | None = None,
+) -> RightsRequest:
+    """Answer a request: carry it out (the platform does it, with the existing services),
+    answer it as done by hand, or refuse it with the reason. The requester receives the
+    answer, with the complaint they may make (GDPR Art. 12(4))."""
+    request = _locked(request)
+    if decision not in decisions_for(request):
+        raise DeskError(_("This request cannot be answered that way now."))
+    request.outcome = outcome.strip()
+    request.handled_by = actor
+    if decision != CARRY_OUT:
+        return _close(request, actor, Status.DONE if decision == ANSWER else Status.REFUSED)
+    if request.kind in (Kind.ACCESS, Kind.PORTABILITY):
+        from lyceum.privacy.tasks import build_request_archive
+
+        request.status = Status.IN_PROGRESS
+        request.save(update_fields=["status", "outcome", "handled_by"])
+        _audit_decision(request, actor)
+        transaction.on_commit(lambda: build_request_archive(request.pk, base_url))
+        return request
+    if request.kind == Kind.ERASURE:
+        return _erase(request, actor, base_url)
+    user = request.user
+    if request.kind == Kind.RESTRICTION:
+        processing_limit_set(
+            user=user,
+            actor=actor,
+            kind=ProcessingLimit.Kind.RESTRICTION,
+            on=True,
+            reason=request.details,
+        )
+    else:
+        chosen = [p for p in (purposes or []) if p in OBJECTABLE]
+        if not chosen:
+            raise DeskError(_("Choose what the person objects to."))
+        for purpose in chosen:
+            processing_limit_set(
+                user=user,
+                actor=actor,
+                kind=ProcessingLimit.Kind.OBJECTION,
+                purpose=purpose,
+                on=True,
+                reason=request.details,
+            )
+    return _close(request, actor, Status.DONE)
+
+
+def _audit_decision(request: RightsRequest, actor: Any) -> None:
+    audit_record(
+        action="privacy.desk.carried_out",
+        actor=actor,
+        target=request,
+        subject=request.user,
+        changed_fields=["status", "outcome", "handled_by"],
+    )
+
+
+def _close(request: RightsRequest, actor: Any, status: str) -> RightsRequest:
+    request.status = status
+    request.completed_at = timezone.now()
+    request.save(update_fields=["status", "outcome", "handled_by", "completed_at"])
+    audit_record(
+        action=f"privacy.desk.{status}",
+        actor=actor,
+        target=request,
+        subject=request.user,
+        changed_fields=["status", "outcome"],
+    )
+    tell_requester(
+        request, gettext_noop("Your request has been answered"), "privacy/desk/answered_email.txt"
+    )
+    return request
+
+
+def _erase(request: RightsRequest, actor: Any, base_url: str) -> RightsRequest:
+    """Through the erasure service: the account is out of use at once and erased when the
+    grace period ends; the person can keep it until then (P43). The requester hears when it
+    is done."""
+    user = request.user
+    already = RightsRequest.objects.filter(
+        user=user, kind=Kind.ERASURE, status=Status.IN_PROGRESS, scheduled_for__isnull=False
+    ).first()
+    if already is not None:
+        raise DeskError(
+            _("This account is being deleted already: answer the request as done instead.")
+        )
+    request.save(update_fields=["outcome", "handled_by"])
+    _audit_decision(request, actor)
+    erasure_request(user=user, actor=actor, base_url=base_url, rights_request=request)
+    request.refresh_from_db()
+    address, _name, _language = requester_of(request)
+    subject_address = (user.email or "").lower() if user is not None else ""
+    if request.status == Status.IN_PROGRESS and address.lower() != subject_address:
+        tell_requester(
+            request,
+            gettext_noop("Your request is being carried out"),
+            "privacy/desk/erasure_scheduled_requester_email.txt",
+        )
+    return request
+
+
+# --- Files sent --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def desk_archive_build(*, request_id: int, base_url: str) -> RightsRequest | None:
+    """Build the copy of the subject's data with the export engine (P41, P46), keep it for 7
+    days, and send the requester a link to it (a job; it may run twice)."""
+    request = (
+        RightsRequest.objects.select_for_update(of=("self",))
+        .select_related("user", "handled_by")
+        .filter(pk=request_id)
+        .first()
+    )
+    if request is None or request.status != Status.IN_PROGRESS or request.user is None:
+        return request
+    if request.kind not in (Kind.ACCESS, Kind.PORTABILITY):
+        return request
+    user = request.user
+    export = DataExport.objects.create(user=user)
+    data_export_fill(export=export, actor=request.handled_by, language=request.language or None)
+    request.export = export
+    request.files_sent = [
+        *request.files_sent,
+        {
+            "name": (export.archive.name or "").rsplit("/", 1)[-1],
+            "size": export.archive.size,
+            "sent_at": timezone.now().isoformat(),
+            "expires_at": export.expires_at.isoformat() if export.expires_at else None,
+            "downloaded_at": None,
+        },
+    ]
+    request.status = Status.DONE
+    request.completed_at = timezone.now()
+    request.save(update_fields=["export", "files_sent", "status", "completed_at"])
+    audit_record(
+        action="privacy.desk.file_sent",
+        actor=request.handled_by,
+        target=request,
+        subject=user,
+        changed_fields=["export", "files_sent", "status"],
+    )
+    link = absolute(base_url, reverse("desk:file", args=[file_token(request)]))
+    tell_requester(
+        request,
+        gettext_noop("Your request has been answered"),
+        "privacy/desk/answered_email.txt",
+        {"link": link, "expires_at": export.expires_at},
+    )
+    return request
+
+
+@transaction.atomic
+def desk_archive_failed(*, request_id: int) -> None:
+    """Every try to build the copy failed: written in the request's history; it stays in
+    progress, and carrying it out again tries again."""
+    request = RightsRequest.objects.filter(pk=request_id, status=Status.IN_PROGRESS).first()
+    if request is not None:
+        audit_record(action="privacy.desk.file_failed", target=request, subject=request.user)
+
+
+@transaction.atomic
+def desk_file_downloaded(*, request: RightsRequest) -> None:
+    """The requester downloaded the file sent to them: recorded with the files sent."""
+    request = _locked(request)
+    now = timezone.now().isoformat()
+    files = [dict(f) for f in request.files_sent]
+    if files and not files[-1].get("downloaded_at"):
+        files[-1]["downloaded_at"] = now
+        request.files_sent = files
+        request.save(update_fields=["files_sent"])
+    audit_record(
+        action="privacy.desk.file_downloaded",
+        target=request,
+        subject=request.user,
+        changed_fields=["files_sent"],
+    )
