@@ -7,11 +7,17 @@ from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from lyceum.accounts.models import User
+from lyceum.accounts.children import ChildConsentError, child_found_without_consent
+from lyceum.accounts.models import ChildConsent, User
 from lyceum.accounts.selectors import user_platform_roles
 from lyceum.accounts.services import user_profile_update, user_roles_set
 from lyceum.core.roles import Role
@@ -61,9 +67,16 @@ class UserAdmin(admin.ModelAdmin):
 
     form = UserAdminForm
     list_display = ["email", "name", "is_instructor", "is_staff", "is_dpo", "is_active"]
-    list_filter = ["is_instructor", "is_staff", "is_dpo", "is_active"]
+    list_filter = ["is_instructor", "is_staff", "is_dpo", "is_active", "child_consent__status"]
     search_fields = ["email", "name", "display_name"]
-    readonly_fields = ["public_id", "email", "is_active", "date_joined", "last_login"]
+    readonly_fields = [
+        "public_id",
+        "email",
+        "is_active",
+        "date_joined",
+        "last_login",
+        "child_consent_record",
+    ]
     fields = [
         "public_id",
         "email",
@@ -76,9 +89,35 @@ class UserAdmin(admin.ModelAdmin):
         "is_active",
         "date_joined",
         "last_login",
+        "child_consent_record",
     ]
 
-    actions = ["restrict_processing"]
+    @admin.display(description=_("Child's consent"))
+    def child_consent_record(self, obj: User) -> str:
+        """How a child's account came to be usable (P31): changed only by the services."""
+        consent = ChildConsent.objects.filter(user=obj).first()
+        if consent is None:
+            return "—"
+        moments = [
+            (_("account created"), consent.requested_at),
+            (_("erased if there is no consent by"), consent.deadline),
+            (_("first confirmation"), consent.first_confirmed_at),
+            (_("second confirmation email sent"), consent.second_sent_at),
+            (_("consent given"), consent.given_at),
+            (_("consent withdrawn"), consent.withdrawn_at),
+            (_("collection stopped by the parent"), consent.paused_at),
+        ]
+        lines = [
+            f"{consent.get_status_display()}: {consent.get_method_display() or '—'}",
+            *(f"{label}: {when:%Y-%m-%d %H:%M} UTC" for label, when in moments if when),
+        ]
+        if consent.parent_email:
+            lines.append(f"{_('parent')}: {consent.parent_email}")
+        if consent.school:
+            lines.append(f"{_('school')}: {consent.school}, {consent.school_class}")
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
+
+    actions = ["restrict_processing", "child_found_without_consent"]
 
     @admin.action(
         permissions=["change"], description=_("Restrict processing (at the person's request)")
@@ -91,6 +130,42 @@ class UserAdmin(admin.ModelAdmin):
                 user=user, actor=request.user, kind=ProcessingLimit.Kind.RESTRICTION, on=True
             )
         self.message_user(request, _("Processing restricted."))
+
+    @admin.action(permissions=["change"], description=_("Child found without consent: delete now"))
+    def child_found_without_consent(
+        self, request: HttpRequest, queryset: QuerySet[User]
+    ) -> HttpResponse | None:
+        """A child's account, or a child's data in an account, without a parent's or the
+        school's consent is erased at once (P31), after staff confirm on a second page."""
+        actor = cast(User, request.user)
+        if request.POST.get("confirmed") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/accounts/user/child_found_confirm.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Child found without consent: delete now"),
+                    "people": queryset,
+                    "opts": self.model._meta,
+                    "action": "child_found_without_consent",
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        erased = 0
+        for user in queryset:
+            try:
+                child_found_without_consent(actor=actor, user=user)
+            except ChildConsentError as error:
+                self.message_user(request, f"{user.email}: {error}", level="error")
+            else:
+                erased += 1
+        if erased:
+            self.message_user(
+                request,
+                ngettext("%(count)d account erased.", "%(count)d accounts erased.", erased)
+                % {"count": erased},
+            )
+        return None
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         response = super().changelist_view(request, extra_context)

@@ -14,7 +14,7 @@ from lyceum.accounts.http import AuthenticatedRequest
 from lyceum.accounts.selectors import user_has_second_factor
 
 # Back-office pages show other people's data to whoever reaches them.
-PRIVILEGED_PREFIXES = ("/admin/",)
+PRIVILEGED_PREFIXES = ("/admin/", "/privacy/requests/queue/")
 
 
 class UserPreferencesMiddleware:

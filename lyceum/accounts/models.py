@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 import zoneinfo
+from datetime import date
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -13,10 +14,43 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lyceum.core.fields import EncryptedCharField, EncryptedTextField
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
+
+
+class EncryptedDateField(EncryptedTextField):
+    """A date encrypted at rest (P14), such as a date of birth: stored as its ISO form, so
+    it can be neither searched nor sorted, only read back."""
+
+    def to_python(self, value: Any) -> date | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError as error:
+            raise ValidationError(_("Enter a valid date."), code="invalid") from error
+
+    def get_prep_value(self, value: Any) -> Any:
+        parsed = self.to_python(value)
+        return super().get_prep_value(parsed.isoformat() if parsed else None)
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> date | None:
+        return self.to_python(super().from_db_value(value, expression, connection))
+
+    def value_to_string(self, obj: models.Model) -> str:
+        value = self.to_python(self.value_from_object(obj))
+        return value.isoformat() if value else ""
+
+    def formfield(self, **kwargs: Any) -> Any:
+        from django import forms
+
+        return models.Field.formfield(self, **{"form_class": forms.DateField, **kwargs})
 
 
 class UserManager(BaseUserManager["User"]):
@@ -87,6 +121,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Joined a class under a pseudonym, without an email address."),
     )
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # Asked at sign-up (P31): under LYCEUM_CHILD_AGE the account waits for consent. Empty for
+    # accounts made by a school or an organisation, and for those made before it was asked.
+    date_of_birth = EncryptedDateField(_("date of birth"), null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -161,3 +198,77 @@ class PseudonymKey(models.Model):
 
     def __str__(self) -> str:
         return self.handle
+
+
+class ChildConsent(models.Model):
+    """Why the account of a child may be used (P31): a parent's consent, given by email and
+    confirmed again in a second, later email ("email plus"), or the consent of the school
+    that invited the child. Until then the account is held and keeps only what asking for
+    consent needs; without consent by ``deadline`` it is erased.
+
+    One row per child account, also for students a school enrolled under a pseudonym (the
+    school answers for them, whatever their age). The audit log keeps every step."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for consent")
+        GIVEN = "given", _("Consent given")
+        WITHDRAWN = "withdrawn", _("Consent withdrawn")
+
+    class Method(models.TextChoices):
+        PARENT_EMAIL_PLUS = (
+            "parent_email_plus",
+            _("A parent, by email, confirmed again in a second, later email"),
+        )
+        SCHOOL = "school", _("The school that invited the child")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="child_consent"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    method = models.CharField(
+        _("how consent was given"), max_length=20, choices=Method.choices, blank=True
+    )
+    parent_email = EncryptedCharField(_("parent's email address"), max_length=254, blank=True)
+    # A keyed hash of the address, so that a parent who asks for a new link is found without
+    # the address ever being stored readable.
+    parent_email_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    school = models.CharField(
+        _("school whose consent covers the account"), max_length=200, blank=True
+    )
+    school_class = models.CharField(
+        _("class the school invited the child to"), max_length=200, blank=True
+    )
+    requested_at = models.DateTimeField(_("account created"), default=timezone.now)
+    deadline = models.DateTimeField(_("erased if there is no consent by"), db_index=True)
+    requests_sent = models.PositiveSmallIntegerField(_("requests emailed to the parent"), default=0)
+    request_sent_at = models.DateTimeField(
+        _("request emailed to the parent"), null=True, blank=True
+    )
+    first_confirmed_at = models.DateTimeField(_("first confirmation"), null=True, blank=True)
+    second_due_at = models.DateTimeField(
+        _("second confirmation email due"), null=True, blank=True, db_index=True
+    )
+    second_sent_at = models.DateTimeField(
+        _("second confirmation email sent"), null=True, blank=True
+    )
+    given_at = models.DateTimeField(_("consent given"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("consent withdrawn"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("collection stopped by the parent"), null=True, blank=True)
+    # Changes whenever a link must stop working: a step used, another parent address.
+    nonce = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("parental or school consent")
+        verbose_name_plural = _("parental and school consents")
+        indexes = [models.Index(fields=["status", "deadline"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} ({self.get_method_display() or '-'})"
+
+    @property
+    def holds_account(self) -> bool:
+        """Is the child kept out of their account (no consent in force, or paused)?"""
+        return self.status != self.Status.GIVEN or self.paused_at is not None

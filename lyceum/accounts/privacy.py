@@ -7,7 +7,7 @@ from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.utils.translation import gettext_lazy as _
 
-from lyceum.accounts.models import PseudonymKey, User, UserSession
+from lyceum.accounts.models import ChildConsent, PseudonymKey, User, UserSession
 from lyceum.privacy.register import (
     Category,
     Entry,
@@ -34,6 +34,7 @@ register.declare(
             "date_joined": Category.ACCOUNT,
             "last_login": Category.SECURITY,
             "is_pseudonymous": Category.ACCOUNT,
+            "date_of_birth": Category.IDENTITY,
         },
         purpose=_ACCOUNT,
         legal_basis=LegalBasis.CONTRACT,
@@ -142,5 +143,52 @@ register.declare(
         purpose=_("Signing you in to your class under a pseudonym, without an email address."),
         legal_basis=LegalBasis.CONTRACT,
         retention=_FOR_THE_ACCOUNT,
+    )
+)
+
+register.declare(
+    Entry(
+        model=ChildConsent,
+        subject="user",
+        fields={
+            "status": Category.ACCOUNT,
+            "method": Category.ACCOUNT,
+            "parent_email": Category.CONTACT,
+            "parent_email_digest": Category.CONTACT,
+            "school": Category.MEMBERSHIP,
+            "school_class": Category.MEMBERSHIP,
+            "requested_at": Category.ACCOUNT,
+            "deadline": Category.ACCOUNT,
+            "requests_sent": Category.ACCOUNT,
+            "request_sent_at": Category.ACCOUNT,
+            "first_confirmed_at": Category.ACCOUNT,
+            "second_due_at": Category.ACCOUNT,
+            "second_sent_at": Category.ACCOUNT,
+            "given_at": Category.ACCOUNT,
+            "withdrawn_at": Category.ACCOUNT,
+            "paused_at": Category.ACCOUNT,
+        },
+        redacted={
+            "parent_email_digest": _(
+                "a keyed hash of your parent's address, to find your account when they ask "
+                "for a new link"
+            )
+        },
+        not_personal={
+            "public_id": _("a random identifier"),
+            "nonce": _("a random value that makes old links stop working"),
+        },
+        purpose=_(
+            "A child's account: asking a parent for consent and proving it was given, by the "
+            "parent or by the school that invited the child, and letting the parent see, "
+            "delete and stop the use of the child's data."
+        ),
+        legal_basis=LegalBasis.LEGAL_OBLIGATION,
+        retention=Retention(
+            period=None,
+            description=_(
+                "as long as the account; an account without consent is erased after 7 days"
+            ),
+        ),
     )
 )

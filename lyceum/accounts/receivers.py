@@ -14,8 +14,7 @@ from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from lyceum import privacy
-from lyceum.accounts.models import UserSession
-from lyceum.core.notify import disconnect_user, send_to_user
+from lyceum.core.notify import send_to_user
 from lyceum.privacy.audit import audit_record
 from lyceum.privacy.register import Purpose
 from lyceum.privacy.signals import account_suspended
@@ -132,6 +131,6 @@ def _mfa_failed(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 def _sign_out_everywhere(sender: Any, user: Any, **kwargs: Any) -> None:
     """An account being deleted is out of use at once: every session ends, and so does every
     live connection its open pages hold (P43)."""
-    UserSession.objects.filter(user=user).delete()
-    user_id = user.pk
-    transaction.on_commit(lambda: disconnect_user(user_id=user_id))
+    from lyceum.accounts.children import user_sessions_end
+
+    user_sessions_end(user)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from lyceum.accounts.forms import AttachAccountForm, ProfileForm
 from lyceum.accounts.http import AuthenticatedRequest
-from lyceum.accounts.models import User
+from lyceum.accounts.models import ChildConsent, User
 from lyceum.accounts.selectors import user_has_second_factor, user_platform_roles
 from lyceum.accounts.services import (
     account_welcome_complete,
@@ -46,6 +46,9 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
             "form": form,
             "roles": sorted(user_platform_roles(user), key=lambda r: r.label),
             "has_second_factor": user_has_second_factor(user),
+            "child_consent": ChildConsent.objects.filter(
+                user=user, status=ChildConsent.Status.GIVEN
+            ).first(),
         },
     )
 

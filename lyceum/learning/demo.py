@@ -75,6 +75,8 @@ def load(people: dict[str, User], out: list[str]) -> None:
         ends_on=today + timedelta(days=250),
         seats=30,
         controller=Contract.Controller.ORGANISATION,
+        # The lycée decides its pupils' data requests, their own downloads included (P30).
+        self_service_via_organisation=True,
         recording_retention=Contract.RecordingRetention.DAYS_7,
     )
     french.contracts.add(licence)

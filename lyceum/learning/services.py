@@ -374,6 +374,7 @@ def class_invitation_accept(*, invitation: ClassInvitation, user: User) -> Enrol
     enrolment = enrol(
         actor=user, klass=invitation.klass, user=user, source=Enrolment.Source.INVITATION
     )
+    _school_consent(user=user, klass=invitation.klass)
     if invitation.is_personal:
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_by", "updated_at"])
@@ -402,7 +403,18 @@ def pseudonym_join(*, klass: Class, pseudonym: str) -> tuple[User, str, Enrolmen
         actor=None, pseudonym=pseudonym, time_zone=klass.time_zone, language=language
     )
     enrolment = enrol(actor=user, klass=klass, user=user, source=Enrolment.Source.PSEUDONYM)
+    _school_consent(user=user, klass=klass)
     return user, code, enrolment
+
+
+def _school_consent(*, user: User, klass: Class) -> None:
+    """Joining through a teacher's or an institution's invitation or class code: the school
+    answers for a child waiting for consent, and for a student under a pseudonym (P31)."""
+    from lyceum.accounts.children import school_consent_record
+
+    organisation = klass.organisation
+    school = organisation.name if organisation is not None else settings.LYCEUM_SCHOOL["name"]
+    school_consent_record(user=user, school=school, school_class=str(klass))
 
 
 # Attendance -------------------------------------------------------------------------------

@@ -388,22 +388,38 @@ def enrolment_remove(request: AuthenticatedRequest, pk: int, user_pk: int) -> Ht
 
 
 def join_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    from lyceum.accounts.children import waiting_child
+
     invitation = services.invitation_usable(token)
     if invitation is None:
         return render(request, "learning/join_invalid.html", status=404)
     klass = invitation.klass
     if request.user.is_authenticated and is_member(request.user, klass):  # type: ignore[arg-type]
         return redirect("learning:class", pk=klass.pk)
-    if request.method == "POST" and request.user.is_authenticated:
+    # A child waiting for a parent's consent may join: the school's consent covers them (P31).
+    child = None if request.user.is_authenticated else waiting_child(request)
+    if request.method == "POST" and (request.user.is_authenticated or child is not None):
         try:
-            services.class_invitation_accept(invitation=invitation, user=request.user)  # type: ignore[arg-type]
+            services.class_invitation_accept(invitation=invitation, user=child or request.user)  # type: ignore[arg-type]
         except LearningError as error:
             messages.error(request, str(error))
         else:
+            if child is not None:
+                messages.success(
+                    request,
+                    _(
+                        "You joined %(class)s. Your school's consent covers your account: "
+                        "sign in to start."
+                    )
+                    % {"class": klass},
+                )
+                return redirect("account_login")
             messages.success(request, _("Welcome to %(class)s.") % {"class": klass})
             return redirect("learning:class", pk=klass.pk)
     return render(
-        request, "learning/join_invitation.html", {"invitation": invitation, "klass": klass}
+        request,
+        "learning/join_invitation.html",
+        {"invitation": invitation, "klass": klass, "waiting_child": child},
     )
 
 

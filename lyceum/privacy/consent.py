@@ -186,8 +186,9 @@ def choices_for(*, user: Any = None, visitor_id: str = "") -> Choices:
 
 @transaction.atomic
 def consent_adopt(*, user: Any, visitor_id: str, user_agent: str = "") -> list[ConsentRecord]:
-    """A visitor signs in: the choices they made on this browser become their account's,
-    for every purpose the account has no choice for yet (an account's own choices win)."""
+    """A visitor signs in: the refusals made on this browser become their account's, for
+    every purpose the account has no choice for yet. A yes is never carried over: on a
+    shared computer it may have been someone else's, so the account is asked for its own."""
     if not visitor_id:
         return []
     mine = current(user_id=user.pk)
@@ -195,13 +196,13 @@ def consent_adopt(*, user: Any, visitor_id: str, user_agent: str = "") -> list[C
         ConsentRecord.objects.create(
             user=user,
             purpose=purpose,
-            given=record.given,
-            method=record.method,
+            given=False,
+            method=ConsentRecord.Method.CARRIED_OVER,
             notice_version=record.notice_version,
             user_agent=(user_agent or record.user_agent)[:300],
         )
         for purpose, record in current(visitor_id=visitor_id).items()
-        if purpose not in mine
+        if purpose not in mine and not record.given
     ]
     if adopted:
         audit_record(

@@ -43,12 +43,12 @@ class BrowserSignalMiddleware:
             user_agent = request.headers.get("User-Agent", "")
             if request.user.is_authenticated:
                 honour_signal(user=request.user, user_agent=user_agent)
-            else:
-                visitor = visitor_id(request)
-                if not visitor:
-                    # A necessary cookie: it only remembers this browser's privacy choice.
-                    visitor = new_visitor = new_visitor_id()
+            elif visitor := visitor_id(request):
                 honour_signal(visitor_id=visitor, user_agent=user_agent)
+            else:
+                # No record is a no already. The refusal is written once the browser shows it
+                # keeps the cookie (its next page), so clients that drop cookies write nothing.
+                new_visitor = new_visitor_id()
         request.consent = SimpleLazyObject(  # type: ignore[attr-defined]
             lambda: _choices(request, new_visitor)
         )

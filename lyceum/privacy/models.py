@@ -366,6 +366,7 @@ class ConsentRecord(models.Model):
         IMPORT = "import", _("Imported")
         SIGNUP = "signup", _("Creating your account")
         NOTICE = "notice", _("The notice of a policy change")
+        CARRIED_OVER = "carried_over", _("A refusal made on this browser before signing in")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lyceum.privacy.consent import (
+    SIGNAL_REFUSES,
     VISITOR_COOKIE,
     browser_signal,
     consent_record,
@@ -88,6 +89,10 @@ def choices(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "save")
     if action in ("accept", "refuse"):
         chosen = {p.value: action == "accept" for p in CONSENT_PURPOSES}
+        if browser_signal(request):
+            # The browser asks not to be tracked: "Accept all" does not outweigh it; only
+            # ticking analytics or marketing, one by one, is a yes to them (P07).
+            chosen.update({p.value: False for p in SIGNAL_REFUSES})
     else:
         form = ConsentForm(request.POST, current=in_force)
         form.full_clean()  # unticked boxes are a no; nothing else can be wrong here

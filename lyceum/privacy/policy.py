@@ -1,7 +1,8 @@
 """The privacy and cookie policies, generated from the register and the settings (P02, P03).
 
 ``policy_facts()`` is everything the policies say, in plain data; a version is published when
-the facts changed since the last one (``policy_publish``). Each version keeps its text as it
+the facts or the wording (templates, translations) changed since the last one
+(``policy_publish``). Each version keeps its text as it
 was published, in every language of the interface, so that old versions read as they did.
 A material change shows every signed-in person a notice until they acknowledge it; the
 acknowledgement, like acceptance at sign-up, is a row of the consent ledger.
@@ -45,9 +46,10 @@ class Holding:
 
 def _field_name(entry: Entry, name: str) -> str:
     try:
-        return str(entry.model._meta.get_field(name).verbose_name)
+        field = entry.model._meta.get_field(name)
     except FieldDoesNotExist:
         return name.replace("_", " ")
+    return str(getattr(field, "verbose_name", name.replace("_", " ")))
 
 
 def _holdings() -> list[Holding]:
@@ -124,11 +126,15 @@ def policy_facts() -> dict[str, Any]:
         }
 
 
-def facts_digest(facts: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
+def policy_digest(facts: dict[str, Any], documents: dict[str, dict[str, str]]) -> str:
+    """Changes when what the policies say changes: the facts, or their wording in any
+    language (a template or a translation edited)."""
+    both = {"facts": facts, "documents": documents}
+    return hashlib.sha256(json.dumps(both, sort_keys=True).encode()).hexdigest()
 
 
-def _render(version: str, published_at: Any) -> dict[str, dict[str, str]]:
+def _render() -> dict[str, dict[str, str]]:
+    """Both policies in every language of the interface, as they read today."""
     documents: dict[str, dict[str, str]] = {}
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
@@ -140,8 +146,6 @@ def _render(version: str, published_at: Any) -> dict[str, dict[str, str]]:
                 "recipients": _recipients(holdings),
                 "cookies": declared_cookies(),
                 "consent_purposes": CONSENT_PURPOSES,
-                "version": version,
-                "published_at": published_at,
             }
             documents[language] = {
                 name: render_to_string(f"privacy/policy/{name}.html", context) for name in DOCUMENTS
@@ -161,7 +165,7 @@ def policy_latest() -> PolicyVersion | None:
 
 def policy_out_of_date() -> bool:
     latest = policy_latest()
-    return latest is None or latest.digest != facts_digest(policy_facts())
+    return latest is None or latest.digest != policy_digest(policy_facts(), _render())
 
 
 @transaction.atomic
@@ -174,7 +178,8 @@ def policy_publish(
     A material version makes every signed-in person see a notice until they acknowledge it
     (P03)."""
     facts = policy_facts()
-    digest = facts_digest(facts)
+    documents = _render()
+    digest = policy_digest(facts, documents)
     latest = policy_latest()
     if latest is not None and latest.digest == digest:
         return None
@@ -187,7 +192,7 @@ def policy_publish(
         summary=summary,
         digest=digest,
         facts=facts,
-        documents=_render(version, now),
+        documents=documents,
     )
     audit_record(
         action="privacy.policy.published",

@@ -21,8 +21,8 @@ def accept_policy_at_sign_up(sender: Any, request: HttpRequest, user: Any, **kwa
 
 @receiver(user_logged_in)
 def adopt_visitor_choices(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
-    """The cookie choices made on this browser before signing in carry over to the account
-    where it has made none, so the person is not asked twice (P06)."""
+    """Refusals made on this browser before signing in carry over to the account where it
+    has made no choice; a yes is asked for again (P06)."""
     if request is None:
         return
     consent_adopt(

@@ -380,10 +380,19 @@ def rights_request_answer(
 
 @transaction.atomic
 def processing_limit_set(
-    *, user: Any, actor: Any, kind: str, on: bool, purpose: str = "", reason: str = ""
+    *,
+    user: Any,
+    actor: Any,
+    kind: str,
+    on: bool,
+    purpose: str = "",
+    reason: str = "",
+    notify: bool = True,
 ) -> bool:
     """Turn a restriction, or an objection to one purpose, on or off; returns whether
-    anything changed. Takes effect at once: ``privacy.allows`` reads these rows."""
+    anything changed. Takes effect at once: ``privacy.allows`` reads these rows. When
+    someone else acted, the person is told by email, unless ``notify`` is off because the
+    one who asked is told instead (a parent, for their child)."""
     if kind == ProcessingLimit.Kind.OBJECTION and purpose not in OBJECTABLE:
         raise ValueError(f"{purpose!r} is not a purpose one can object to.")
     if kind == ProcessingLimit.Kind.RESTRICTION:
@@ -405,7 +414,7 @@ def processing_limit_set(
         subject=user,
         changed_fields=[purpose] if purpose else [],
     )
-    if getattr(actor, "pk", None) != user.pk:  # staff acted: the person is told (Art. 18(3))
+    if notify and getattr(actor, "pk", None) != user.pk:  # the person is told (Art. 18(3))
         _mail(
             user,
             gettext_noop("The use of your data has changed"),

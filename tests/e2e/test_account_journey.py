@@ -23,6 +23,7 @@ PASSWORD = "a long pass phrase for maria"
 
 def _fill_signup(page: Page, *, name: str = NAME, email: str = EMAIL) -> None:
     page.get_by_label("Full name").fill(name)
+    page.get_by_label("Date of birth").fill("1994-03-08")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
 
@@ -42,11 +43,13 @@ def test_p04_p11_signup_confirm_totp_and_french(
     expect(page).to_have_url(f"{base}/accounts/signup/")
     screenshot(page, "signup")
 
-    # P04: the only things asked are name, email and password.
+    # P04: the only things asked are name, email and password, and the date of birth the
+    # law makes us ask (P31), saying why.
     form = page.locator('main form[action="/accounts/signup/"]')
     visible_fields = form.locator("input:visible, select:visible, textarea:visible")
     names = [visible_fields.nth(i).get_attribute("name") for i in range(visible_fields.count())]
-    assert names == ["name", "email", "password1"]
+    assert names == ["name", "date_of_birth", "email", "password1"]
+    expect(form).to_contain_text("Why we ask: children under 13")
 
     _fill_signup(page)
     page.get_by_role("button", name="Sign Up").click()
@@ -171,8 +174,11 @@ def test_p13_honeypot_turns_bots_away_quietly(
     else:
         pytest.fail(f"Tab never reached the Sign Up button: {reached}")
     assert "website" not in reached
-    assert [n for n in reached if n in {"name", "email", "password1"}] == [
+    # A date field takes one Tab per part (day, month, year): each field counts once.
+    fields = {"name", "date_of_birth", "email", "password1"}
+    assert list(dict.fromkeys(n for n in reached if n in fields)) == [
         "name",
+        "date_of_birth",
         "email",
         "password1",
     ]

@@ -117,6 +117,7 @@ def test_p07_a_browser_with_global_privacy_control(
     page = context.new_page()
     problems = watch_page_problems(page)
     urls = _requests(page)
+    page.goto(live_server.url + "/courses/")
     page.goto(live_server.url + "/")
     banner = page.get_by_role("region", name=BANNER)
     expect(banner).to_contain_text("Global Privacy Control")

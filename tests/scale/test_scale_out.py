@@ -74,7 +74,12 @@ def test_a_job_queued_by_one_web_process_is_run_by_the_separate_worker(
         response = _post_form(
             browser,
             "/accounts/signup/",
-            {"name": "Ada Lovelace", "email": email, "password1": passphrase},
+            {
+                "name": "Ada Lovelace",
+                "email": email,
+                "password1": passphrase,
+                "date_of_birth": "1990-12-10",
+            },
         )
     assert response.status_code == 302, (response.status_code, response.text[:2000])
     assert response.headers["location"] == "/accounts/confirm-email/"

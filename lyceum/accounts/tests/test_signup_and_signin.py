@@ -14,6 +14,7 @@ from lyceum.privacy.models import AuditEvent
 def _signup(client, **overrides):
     data = {
         "name": "Maria Ivanenko",
+        "date_of_birth": "1994-03-08",
         "email": "maria@example.org",
         "password1": "a long pass phrase",
     }
@@ -21,13 +22,15 @@ def _signup(client, **overrides):
     return client.post(reverse("account_signup"), data)
 
 
-def test_p04_signup_asks_only_name_email_and_password(client, db):
+def test_p04_p31_signup_asks_only_name_email_password_and_date_of_birth(client, db):
     page = client.get(reverse("account_signup")).content.decode()
     form = page[page.index('action="/accounts/signup/"') :]
     form = form[: form.index("</form>")]
     names = set(re.findall(r'<input[^>]*name="([^"]+)"', form)) - {"csrfmiddlewaretoken"}
-    # The honeypot is there for bots only; people never see it.
-    assert names == {"name", "email", "password1", "website"}
+    # The honeypot is there for bots only; people never see it. The date of birth is the
+    # law's (P31), and the form says why it is asked.
+    assert names == {"name", "date_of_birth", "email", "password1", "website"}
+    assert "Why we ask: children under 13" in form
     assert "<select" not in form
     assert "<textarea" not in form
 

@@ -13,7 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
-from lyceum.accounts.models import User, UserSession
+from lyceum.accounts.models import ChildConsent, User, UserSession
 from lyceum.orgs.models import Membership, Organisation
 from lyceum.orgs.services import membership_add, organisation_create
 from lyceum.privacy.models import AuditEvent, DataExport, ProcessingLimit, RightsRequest
@@ -107,6 +107,16 @@ def full_person(
     )
     assert response.status_code == 302
     with_totp(person)  # after signing in, which would otherwise stop at the second factor
+    # A parent's consent on record (made directly: the person is no child held for it).
+    ChildConsent.objects.create(
+        user=person,
+        status=ChildConsent.Status.GIVEN,
+        method=ChildConsent.Method.PARENT_EMAIL_PLUS,
+        parent_email="zeb.parent@example.org",
+        parent_email_digest="x" * 64,
+        deadline=timezone.now(),
+        given_at=timezone.now(),
+    )
     # Staff look at the person in the back office, and the person did so as staff, too.
     LogEntry.objects.create(
         user=staff,

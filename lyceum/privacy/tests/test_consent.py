@@ -75,14 +75,25 @@ def test_p07_a_visitors_signal_is_recorded_under_a_random_id_once(client, db):
     response = client.get("/", HTTP_SEC_GPC="1")
     visitor = response.cookies[VISITOR_COOKIE]
     assert len(visitor.value) == 32 and visitor["httponly"]
+    # Nothing is written until the browser shows it keeps the cookie: no record is a no.
+    assert not ConsentRecord.objects.exists()
+    assert "Global Privacy Control" in response.content.decode()
+    response = client.get("/courses/", HTTP_SEC_GPC="1")
     rows = ConsentRecord.objects.filter(visitor_id=visitor.value)
     assert {(r.purpose, r.given, r.method) for r in rows} == {
         ("analytics", False, "browser_signal"),
         ("marketing", False, "browser_signal"),
     }
-    response = client.get("/", HTTP_SEC_GPC="1")
     assert VISITOR_COOKIE not in response.cookies  # known already
+    client.get("/", HTTP_SEC_GPC="1")
     assert ConsentRecord.objects.count() == 2
+
+
+def test_p07_clients_that_drop_cookies_write_nothing_however_often_they_come(client, db):
+    for _ in range(20):
+        client.cookies.clear()
+        client.get("/", HTTP_SEC_GPC="1")
+    assert not ConsentRecord.objects.exists()
 
 
 def test_p07_no_signal_sets_no_cookie_and_records_nothing(client, db):

@@ -110,13 +110,25 @@ def test_p06_the_server_withholds_a_cookie_of_a_category_not_allowed(rf, db):
 def test_p07_with_a_privacy_signal_the_banner_says_so_and_analytics_stay_off(client, db):
     page = client.get(reverse("web:home"), HTTP_SEC_GPC="1").content.decode()
     assert "Global Privacy Control" in page
+    client.get(reverse("learning:catalogue"), HTTP_SEC_GPC="1")
     visitor = client.cookies[VISITOR_COOKIE].value
     refused = current(visitor_id=visitor)
     assert refused["analytics"].method == ConsentRecord.Method.BROWSER_SIGNAL
-    # "Accept all" is an explicit yes, recorded as such: it stands against later signals.
-    client.post(reverse("notice:choices"), {"action": "accept", "source": "banner"})
+    # "Accept all" does not outweigh the signal: only preferences are switched on.
+    client.post(
+        reverse("notice:choices"), {"action": "accept", "source": "banner"}, HTTP_SEC_GPC="1"
+    )
+    in_force = current(visitor_id=visitor)
+    assert in_force["preferences"].given and not in_force["analytics"].given
+    # Ticking analytics is the person's own yes: recorded, and it stands against the signal.
+    client.post(
+        reverse("notice:choices"),
+        {"action": "save", "source": "banner", "preferences": "on", "analytics": "on"},
+        HTTP_SEC_GPC="1",
+    )
     client.get(reverse("web:home"), HTTP_SEC_GPC="1")
     assert current(visitor_id=visitor)["analytics"].given is True
+    assert current(visitor_id=visitor)["marketing"].given is False
 
 
 def test_p07_a_signal_seen_only_by_the_page_is_recorded(client, db):
@@ -145,16 +157,20 @@ def test_p06_the_banner_refuses_a_foreign_next_address(client, db):
     assert response["Location"] == reverse("notice:choices")
 
 
-def test_p06_choices_made_before_signing_in_carry_over_to_the_account(client, make_user, password):
+def test_p06_refusals_made_before_signing_in_carry_over_and_a_yes_is_asked_again(
+    client, make_user, password
+):
     user = make_user(email="carry@example.org")
     client.post(
         reverse("notice:choices"), {"action": "save", "source": "banner", "analytics": "on"}
     )
     client.post(reverse("account_login"), {"login": "carry@example.org", "password": password})
     in_force = current(user_id=user.pk)
+    # Whoever said yes on this browser may not be the person signing in: only the refusals
+    # become the account's, and the banner asks the account for the rest.
     assert {p: (r.given, r.method) for p, r in in_force.items()} == {
-        "preferences": (False, "banner"),
-        "analytics": (True, "banner"),
-        "marketing": (False, "banner"),
+        "preferences": (False, "carried_over"),
+        "marketing": (False, "carried_over"),
     }
-    assert BANNER not in client.get(reverse("web:home")).content.decode()
+    assert not privacy.allows(user, Purpose.ANALYTICS)
+    assert BANNER in client.get(reverse("web:home")).content.decode()

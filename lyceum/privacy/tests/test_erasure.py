@@ -31,7 +31,15 @@ from lyceum.privacy.tests.conftest import DISPLAY, EMAIL, IP, NAME
 
 
 def _needles() -> list[str]:
-    return [EMAIL, NAME, DISPLAY, IP, "Quillfeather", "zeb.second@example.org"]
+    return [
+        EMAIL,
+        NAME,
+        DISPLAY,
+        IP,
+        "Quillfeather",
+        "zeb.second@example.org",
+        "zeb.parent@example.org",
+    ]
 
 
 def _text(value: object) -> str:

@@ -41,7 +41,8 @@ def test_p02_a_version_is_published_only_when_something_changed(db, settings):
     assert policy_publish() is None
     settings.LYCEUM_SCHOOL = {**settings.LYCEUM_SCHOOL, "dpo_email": "new-dpo@school.example"}
     second = policy_publish(summary="A new data protection officer.")
-    assert second is not None and second.version != first.version
+    assert second is not None
+    assert second.version != first.version
     assert second.version.startswith(first.version)  # same day: a numbered suffix
     assert AuditEvent.objects.filter(action="privacy.policy.published").count() == 2
 
@@ -50,6 +51,7 @@ def test_p02_every_published_version_stays_viewable_as_it_was(client, db, settin
     first = policy_current()
     settings.LYCEUM_SCHOOL = {**settings.LYCEUM_SCHOOL, "dpo_email": "new-dpo@school.example"}
     second = policy_publish(summary="A new data protection officer.")
+    assert second is not None
     listing = client.get(reverse("notice:versions")).content.decode()
     assert first.version in listing and second.version in listing
     old = client.get(reverse("notice:version", args=[first.version])).content.decode()
@@ -84,7 +86,12 @@ def test_p02_signing_up_records_acceptance_of_the_version_in_force(client, db):
     version = policy_current()
     client.post(
         reverse("account_signup"),
-        {"name": "Maria Ivanenko", "email": "maria@example.org", "password1": "a long pass phrase"},
+        {
+            "name": "Maria Ivanenko",
+            "email": "maria@example.org",
+            "password1": "a long pass phrase",
+            "date_of_birth": "1994-03-08",
+        },
         HTTP_USER_AGENT="Firefox",
     )
     record = ConsentRecord.objects.get(user__email="maria@example.org")
@@ -103,6 +110,7 @@ def test_p03_a_material_change_shows_a_notice_until_acknowledged(client, make_us
     assert "Our privacy policy has changed" not in client.get("/").content.decode()
     settings.LYCEUM_SCHOOL = {**settings.LYCEUM_SCHOOL, "hosting_region": "Canada"}
     changed = policy_publish(material=True, summary="Our servers move to Canada.")
+    assert changed is not None
     for url in ("/", reverse("learning:catalogue"), reverse("privacy:data")):
         page = client.get(url).content.decode()
         assert "Our privacy policy has changed" in page and "Our servers move to Canada." in page
@@ -147,3 +155,21 @@ def test_p02_the_publish_check_says_when_the_policy_is_out_of_date(db, settings)
     settings.LYCEUM_PRIVACY_TRANSFERS = "Backups are copied to Switzerland."
     with pytest.raises(CommandError, match="do not match"):
         call_command("privacy", "publish", "--check")
+
+
+def test_p02_a_change_of_wording_alone_is_a_new_version(db, monkeypatch):
+    from lyceum.privacy import policy
+
+    first = policy_current()
+    render = policy.render_to_string
+
+    def reworded(name, context):
+        return render(name, context).replace("30 days", "one month")
+
+    monkeypatch.setattr(policy, "render_to_string", reworded)
+    with pytest.raises(CommandError, match="do not match"):
+        call_command("privacy", "publish", "--check")
+    second = policy_publish(summary="Clearer wording.")
+    assert second is not None and second.facts == first.facts
+    assert "one month" in second.documents["en"]["privacy"]
+    assert "30 days" in PolicyVersion.objects.get(pk=first.pk).documents["en"]["privacy"]
