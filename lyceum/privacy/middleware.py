@@ -31,6 +31,20 @@ def visitor_id(request: HttpRequest) -> str:
     return value if _VISITOR.match(value) else ""
 
 
+def remember_visitor(response: HttpResponse, visitor: str) -> None:
+    """Give this browser its random visitor id (a necessary cookie: it only remembers the
+    browser's privacy choices)."""
+    if visitor:
+        response.set_cookie(
+            VISITOR_COOKIE,
+            visitor,
+            max_age=int(VISITOR_COOKIE_AGE.total_seconds()),
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+
+
 class BrowserSignalMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -53,15 +67,7 @@ class BrowserSignalMiddleware:
             lambda: _choices(request, new_visitor)
         )
         response = self.get_response(request)
-        if new_visitor:
-            response.set_cookie(
-                VISITOR_COOKIE,
-                new_visitor,
-                max_age=int(VISITOR_COOKIE_AGE.total_seconds()),
-                secure=settings.SESSION_COOKIE_SECURE,
-                httponly=True,
-                samesite="Lax",
-            )
+        remember_visitor(response, new_visitor)
         return response
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -21,7 +20,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from lyceum.privacy.consent import (
     SIGNAL_REFUSES,
-    VISITOR_COOKIE,
     browser_signal,
     consent_record,
     current,
@@ -29,7 +27,7 @@ from lyceum.privacy.consent import (
     new_visitor_id,
 )
 from lyceum.privacy.forms import ConsentForm
-from lyceum.privacy.middleware import VISITOR_COOKIE_AGE, visitor_id
+from lyceum.privacy.middleware import remember_visitor, visitor_id
 from lyceum.privacy.models import ConsentRecord, PolicyVersion
 from lyceum.privacy.policy import policy_accept, policy_current, policy_document, policy_latest
 from lyceum.privacy.register import CONSENT_PURPOSES
@@ -53,18 +51,6 @@ def _subject(request: HttpRequest) -> tuple[Any, str, str]:
         return None, known, ""
     fresh = new_visitor_id()
     return None, fresh, fresh
-
-
-def _remember_visitor(response: HttpResponse, visitor: str) -> None:
-    if visitor:
-        response.set_cookie(
-            VISITOR_COOKIE,
-            visitor,
-            max_age=int(VISITOR_COOKIE_AGE.total_seconds()),
-            secure=settings.SESSION_COOKIE_SECURE,
-            httponly=True,
-            samesite="Lax",
-        )
 
 
 @require_http_methods(["GET", "POST"])
@@ -107,7 +93,7 @@ def choices(request: HttpRequest) -> HttpResponse:
     )
     messages.success(request, _("Your cookie choices are saved. You can change them at any time."))
     response = HttpResponseRedirect(_next_url(request))
-    _remember_visitor(response, fresh)
+    remember_visitor(response, fresh)
     return response
 
 
@@ -120,7 +106,7 @@ def signal(request: HttpRequest) -> JsonResponse:
         user=user, visitor_id=visitor, user_agent=request.headers.get("User-Agent", "")
     )
     response = JsonResponse({"recorded": len(added)})
-    _remember_visitor(response, fresh)
+    remember_visitor(response, fresh)
     return response
 
 
