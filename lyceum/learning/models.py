@@ -16,6 +16,7 @@ from lyceum.accounts.models import validate_time_zone
 from lyceum.core.codes import random_code
 from lyceum.core.fields import EncryptedTextField
 from lyceum.core.models import TimeStampedModel
+from lyceum.learning.embeds import VideoEmbed, video_embed
 from lyceum.orgs.models import Contract, Organisation
 
 
@@ -166,6 +167,10 @@ class Material(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def video(self) -> VideoEmbed | None:
+        return video_embed(self.url)
 
 
 class Enrolment(TimeStampedModel):

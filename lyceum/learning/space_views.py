@@ -61,7 +61,24 @@ def class_space(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "max_file_mb": services.MAX_FILE_SIZE // (1024 * 1024),
         "file_types": ", ".join(sorted(services.ALLOWED_FILE_TYPES)),
     }
-    return render(request, "learning/class.html", context)
+    response = render(request, "learning/class.html", context)
+    shown_lessons = [*context["upcoming"], *context["past"]]  # as rendered: no new query
+    materials = [*context["course_materials"]]
+    materials += [m for lesson in shown_lessons for m in lesson.materials.all()]
+    _allow_players(request, response, materials)
+    return response
+
+
+def _allow_players(
+    request: AuthenticatedRequest, response: HttpResponse, materials: list[Material]
+) -> None:
+    """Video players are let into the page's Content-Security-Policy only for those who
+    allowed content from other sites (P06): the browser itself then refuses the rest."""
+    if not request.consent.marketing:  # type: ignore[attr-defined]
+        return
+    origins = sorted({m.video.origin for m in materials if m.video})
+    if origins:
+        response._csp_update = {"frame-src": origins}  # type: ignore[attr-defined]
 
 
 @login_required

@@ -79,6 +79,9 @@ def choices(request: HttpRequest) -> HttpResponse:
             # The browser asks not to be tracked: "Accept all" does not outweigh it; only
             # ticking analytics or marketing, one by one, is a yes to them (P07).
             chosen.update({p.value: False for p in SIGNAL_REFUSES})
+    elif action == "allow" and request.POST.get("purpose") in {p.value for p in CONSENT_PURPOSES}:
+        # One category from where its content would be (a video's "Allow" button).
+        chosen = {request.POST["purpose"]: True}
     else:
         form = ConsentForm(request.POST, current=in_force)
         form.full_clean()  # unticked boxes are a no; nothing else can be wrong here

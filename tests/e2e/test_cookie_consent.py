@@ -13,7 +13,7 @@ from pytest_django.live_server_helper import LiveServer
 from lyceum.privacy.consent import VISITOR_COOKIE, current
 from lyceum.privacy.cookies import declared
 
-from .conftest import screenshot, watch_page_problems
+from .conftest import screenshot, sign_in, watch_page_problems
 
 pytestmark = pytest.mark.e2e
 
@@ -151,3 +151,45 @@ def test_p07_the_page_honours_the_signal_when_only_the_script_sees_it(
     page.wait_for_load_state("networkidle")  # the page reloads once the refusal is recorded
     refused = current(visitor_id=_visitor(context))
     assert refused["analytics"].method == "browser_signal" and not refused["analytics"].given
+
+
+def test_p06_a_video_from_another_site_loads_only_once_allowed(
+    new_context: Callable[..., BrowserContext], live_server: LiveServer, make_user, password
+):
+    from lyceum.learning import services
+    from lyceum.learning.models import Enrolment
+
+    teacher = make_user(email="teacher@school.example", is_instructor=True)
+    learner = make_user(email="learner@example.org")
+    course = services.course_create(actor=None, title="Business English", level="B1")
+    klass = services.class_create(
+        actor=None, course=course, title="Tuesdays", instructors=[teacher], capacity=5
+    )
+    services.enrol(actor=None, klass=klass, user=learner, source=Enrolment.Source.STAFF)
+    services.material_add(
+        actor=teacher,
+        course=course,
+        title="Phrasal verbs, explained",
+        url="https://youtu.be/dQw4w9WgXcQ",
+    )
+    context = new_context(silent_websockets=True)
+    player_requests: list[str] = []
+
+    def stand_in_player(route, request):  # no internet here: a stand-in answers
+        player_requests.append(request.url)
+        route.fulfill(status=200, content_type="text/html", body="<p>player</p>")
+
+    context.route("https://www.youtube-nocookie.com/**", stand_in_player)
+    page = context.new_page()
+    urls = _requests(page)
+    sign_in(page, live_server.url, "learner@example.org", password)
+    page.goto(f"{live_server.url}/classes/{klass.pk}/")
+    placeholder = page.get_by_role("group", name="Phrasal verbs, explained")
+    expect(placeholder).to_contain_text("not loaded here until you allow content")
+    page.wait_for_load_state("networkidle")
+    assert player_requests == [] and _foreign(urls, live_server.url) == []
+    placeholder.get_by_role("button", name="Allow content from other sites").click()
+    expect(page.frame_locator("iframe").get_by_text("player")).to_be_visible()
+    assert player_requests == ["https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"]
+    in_force = current(user_id=learner.pk)
+    assert in_force["marketing"].given and "analytics" not in in_force
