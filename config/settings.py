@@ -350,7 +350,9 @@ OIDC_APPS = [
 ]
 SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": OIDC_APPS, "EMAIL_AUTHENTICATION": True}}
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
-SOCIALACCOUNT_AUTO_SIGNUP = True
+# New people signing in with Google or Microsoft are asked their date of birth first (P31).
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_FORMS = {"signup": "lyceum.accounts.forms.SocialSignupForm"}
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_ONLY = False
 

@@ -142,9 +142,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         initial["name"] = getattr(sociallogin.user, "name", "")
         return initial
 
-    def save_user(
-        self, request: HttpRequest, sociallogin: SocialLogin, form: Any = None
-    ) -> User:
+    def save_user(self, request: HttpRequest, sociallogin: SocialLogin, form: Any = None) -> User:
         """The account, its link to the provider, its addresses and, for a child, the hold
         (P31): all or nothing. Only ever from a form that asked the date of birth."""
         if form is None or "date_of_birth" not in getattr(form, "cleaned_data", {}):

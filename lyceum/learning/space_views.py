@@ -43,18 +43,21 @@ def class_space(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     mine = next((e for e in enrolments if e.user_id == request.user.pk), None)
     now = timezone.now()
     lessons = klass.lessons.prefetch_related("materials")
+    upcoming = lessons.filter(starts_at__gte=now)[:20]
+    past = lessons.filter(starts_at__lt=now).order_by("-starts_at")[:20]
+    course_materials = klass.course.materials.filter(lesson=None)
     context = {
         "klass": klass,
         "teaches": teaches,
         "profile": profile,
         "instructors": [i for i in instructors if i.pk in shown],
         "mine": mine,
-        "upcoming": lessons.filter(starts_at__gte=now)[:20],
-        "past": lessons.filter(starts_at__lt=now).order_by("-starts_at")[:20],
+        "upcoming": upcoming,
+        "past": past,
         "announcements": klass.announcements.select_related("author")[:10],
         "class_messages": klass.messages.select_related("author").order_by("-created_at")[:50],
         "files": klass.files.select_related("uploader")[:50],
-        "course_materials": klass.course.materials.filter(lesson=None),
+        "course_materials": course_materials,
         "message_form": MessageForm(),
         "announcement_form": AnnouncementForm(),
         "file_form": FileForm(),
@@ -62,9 +65,12 @@ def class_space(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "file_types": ", ".join(sorted(services.ALLOWED_FILE_TYPES)),
     }
     response = render(request, "learning/class.html", context)
-    shown_lessons = [*context["upcoming"], *context["past"]]  # as rendered: no new query
-    materials = [*context["course_materials"]]
-    materials += [m for lesson in shown_lessons for m in lesson.materials.all()]
+    # The lessons and materials as rendered (their querysets are evaluated): no new query.
+    shown_lessons = [*upcoming, *past]
+    materials = [
+        *course_materials,
+        *(m for lesson in shown_lessons for m in lesson.materials.all()),
+    ]
     _allow_players(request, response, materials)
     return response
 
