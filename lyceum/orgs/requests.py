@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from allauth.account.models import EmailAddress
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +26,11 @@ def is_controller(organisation: Organisation) -> bool:
     return organisation.contracts.filter(_current(timezone.localdate())).exists()
 
 
+def _administering() -> Q:
+    """Accepted, active administrators."""
+    return Q(role=Membership.Role.ADMIN, accepted_at__isnull=False, user__is_active=True)
+
+
 def administrators_of(organisation: Organisation) -> list[User]:
     """Who answers the organisation's members' requests: its accepted administrators."""
     return list(
@@ -37,23 +43,66 @@ def administrators_of(organisation: Organisation) -> list[User]:
     )
 
 
+def _controlling(on: date) -> Q:
+    """Organisations that control their members' data today."""
+    return Q(contracts__in=Contract.objects.filter(_current(on)))
+
+
 class OrganisationDirectory:
     """The controller of a member's data: an organisation of which they are an accepted
-    member under a current contract that makes it the controller. Should a person belong to
-    several, the first by name decides (and the school's DPO sees the request in the staff
+    member under a current contract that makes it the controller, and which has an accepted
+    administrator to decide (without one, the school's desk answers). Should a person belong
+    to several, the first by name decides (and the school's DPO sees the request in the staff
     queue)."""
 
     def of_person(self, user_id: int) -> Controller | None:
+        answering = Membership.objects.filter(_administering()).values("organisation_id")
         organisation = (
             Organisation.objects.filter(
+                _controlling(timezone.localdate()),
                 memberships__user_id=user_id,
                 memberships__accepted_at__isnull=False,
-                contracts__in=Contract.objects.filter(_current(timezone.localdate())),
+                pk__in=answering,
             )
             .order_by("name", "pk")
             .first()
         )
         return self.of_organisation(organisation) if organisation is not None else None
+
+    def controls(self, organisation: object, user_id: int) -> bool:
+        return (
+            isinstance(organisation, Organisation)
+            and Organisation.objects.filter(
+                _controlling(timezone.localdate()),
+                pk=organisation.pk,
+                memberships__user_id=user_id,
+                memberships__accepted_at__isnull=False,
+            ).exists()
+        )
+
+    def organisations_of(self, user_id: int) -> list[Organisation]:
+        return list(
+            Organisation.objects.filter(
+                memberships__user_id=user_id, memberships__accepted_at__isnull=False
+            ).distinct()
+        )
+
+    def administered_by(self, addresses: set[str]) -> list[Organisation]:
+        """Every organisation in which an account with one of these addresses is an
+        administrator (accepted or not: the question is whose side they are on)."""
+        addresses = {a.lower() for a in addresses if a}
+        if not addresses:
+            return []
+        matching = Q()
+        for address in addresses:
+            matching |= Q(email__iexact=address)
+        users = set(User._base_manager.filter(matching).values_list("pk", flat=True))
+        users |= set(EmailAddress.objects.filter(matching).values_list("user_id", flat=True))
+        return list(
+            Organisation.objects.filter(
+                memberships__user_id__in=users, memberships__role=Membership.Role.ADMIN
+            ).distinct()
+        )
 
     def of_organisation(self, organisation: object) -> Controller:
         assert isinstance(organisation, Organisation)  # only organisations are routed to

@@ -24,6 +24,7 @@ from lyceum.orgs.selectors import (
 )
 from lyceum.orgs.services import membership_accept, membership_remove
 from lyceum.privacy.audit import audit_record
+from lyceum.privacy.desk import desk_route_check
 from lyceum.privacy.desk_forms import QueueFilterForm
 from lyceum.privacy.desk_selectors import mark_deadlines, organisation_queue, requests_routed_to
 from lyceum.privacy.desk_views import Scope, work_on
@@ -186,11 +187,27 @@ def requests(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 
 @login_required
 def request_detail(request: AuthenticatedRequest, slug: str, public_id: str) -> HttpResponse:
-    """One request: verify, extend, decide; the platform carries out the decision (P30)."""
+    """One request: verify, extend, decide; the platform carries out the decision (P30).
+
+    Routing was decided at receipt: it is checked again first, and a request about someone
+    who is no longer a member whose data the organisation controls goes back to the school."""
     organisation = organisation_administered_or_404(user=request.user, slug=slug)
     rights_request = get_object_or_404(requests_routed_to(organisation), public_id=public_id)
     if redirect_to_setup := second_factor_missing(request):
         return redirect_to_setup
+    rights_request = desk_route_check(
+        request=rights_request, actor=request.user, base_url=request.build_absolute_uri("/")
+    )
+    if not rights_request.routed:
+        messages.error(
+            request,
+            _(
+                "This request has gone back to the school: the person is no longer a member "
+                "whose data %(name)s controls."
+            )
+            % {"name": organisation.name},
+        )
+        return redirect("orgs:requests", slug=organisation.slug)
     return work_on(
         request,
         rights_request,

@@ -62,6 +62,7 @@ class RequestForm(forms.Form):
         required=False,
         help_text=_("If you act for a company, a law firm or another organisation."),
     )
+    # Required when asking for someone else: said next to the label, instead of "optional".
     subject_name = forms.CharField(
         label=_("Name of the person concerned"), max_length=200, required=False
     )
@@ -74,6 +75,8 @@ class RequestForm(forms.Form):
             "their data to anyone without it."
         ),
     )
+    # Fields that only matter when someone asks for another person.
+    FOR_SOMEONE_ELSE = ("representative_of", "subject_name", "subject_email")
     details = forms.CharField(
         label=_("Details"),
         required=False,
@@ -88,20 +91,55 @@ class RequestForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields[HONEYPOT_FIELD] = honeypot_field()
+        for name in ("subject_name", "subject_email"):
+            # Shown instead of "(optional)" (see privacy/desk/field.html).
+            self.fields[name].required_when = _(  # type: ignore[attr-defined]
+                "required if you ask for someone else"
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("on_behalf"):
-            if not data.get("subject_name"):
-                self.add_error("subject_name", _("Give the name of the person whose data it is."))
+            if not data.get("subject_name", "").strip():
+                self.add_error(
+                    "subject_name",
+                    _("You ask for someone else: give the name of the person whose data it is."),
+                )
             if not data.get("subject_email") and "subject_email" not in self.errors:
                 self.add_error(
                     "subject_email",
-                    _("Give their email address with us: it is how we find their data."),
+                    _(
+                        "You ask for someone else: give their email address with us, it is "
+                        "how we find their data."
+                    ),
                 )
+        elif data.get("on_behalf") is False and any(
+            str(data.get(name) or "").strip() for name in self.FOR_SOMEONE_ELSE
+        ):
+            self.add_error(
+                "on_behalf",
+                _(
+                    "Details about someone else are filled in: choose “Someone else’s”, or "
+                    "leave those fields empty."
+                ),
+            )
         if data.get("kind") in NEEDS_DETAILS and len(data.get("details", "").strip()) < 10:
             self.add_error("details", _("Tell us in a few words what should change."))
         return data
+
+    def error_summary(self) -> list[dict[str, str]]:
+        """Every error, in the order of the form, with the id of the field it belongs to
+        (the first choice, for radio buttons): listed at the top of the page, each a link."""
+        found = [{"id": "", "message": str(e)} for e in self.non_field_errors()]
+        for bound in self:
+            if not bound.errors:
+                continue
+            target = bound.auto_id
+            if isinstance(bound.field.widget, forms.RadioSelect):  # checkboxes too
+                target = f"{bound.auto_id}_0"
+            for error in bound.errors:
+                found.append({"id": target, "message": f"{bound.label}: {error}"})
+        return found
 
     @property
     def is_bot(self) -> bool:
@@ -139,6 +177,10 @@ class EnterRequestForm(RequestForm):
         self.fields["subject_email"].help_text = _(
             "Record their authorisation when you verify the request."
         )
+        for name in ("subject_name", "subject_email"):
+            self.fields[name].required_when = _(  # type: ignore[attr-defined]
+                "required if they ask for someone else"
+            )
         self.initial.setdefault("received_on", timezone.localdate())
 
     def clean_received_on(self) -> Any:
@@ -157,6 +199,16 @@ class VerifyForm(forms.Form):
         label=_("How was the identity checked?"),
         choices=[("", "—"), *RightsRequest.Verification.choices],
     )
+
+    def __init__(self, *args: Any, methods: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if methods is not None:
+            labels = dict(RightsRequest.Verification.choices)
+            cast(forms.ChoiceField, self.fields["method"]).choices = [
+                ("", "—"),
+                *[(m, labels[m]) for m in methods],
+            ]
+
     note = forms.CharField(
         label=_("Evidence"),
         required=False,
@@ -170,7 +222,12 @@ class VerifyForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        needs_note = data.get("method") not in (None, "", RightsRequest.Verification.ACCOUNT)
+        needs_note = data.get("method") not in (
+            None,
+            "",
+            RightsRequest.Verification.ACCOUNT,
+            RightsRequest.Verification.EMAIL,
+        )
         if needs_note and len(data.get("note", "").strip()) < 5:
             self.add_error("note", _("Say what evidence you saw."))
         return data

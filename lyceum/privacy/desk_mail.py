@@ -84,7 +84,9 @@ def tell_requester(
     request: RightsRequest, subject: str, template: str, context: dict[str, Any] | None = None
 ) -> None:
     address, name, language = requester_of(request)
-    controller = controller_of_request(request)
+    # Which organisation decides tells whether the person concerned has an account and
+    # belongs to it: only a verified requester learns it.
+    controller = controller_of_request(request) if request.verified_at is not None else None
     send(
         address,
         language,

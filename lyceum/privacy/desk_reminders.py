@@ -1,6 +1,10 @@
 """Reminders and escalation of the request desk (P47): whoever decides an open request is
 reminded 10 and 3 days before it is due (day 20 and 27 of 30), and told again with the DPO
-once it is overdue. Each step is sent once, however often and wherever the job runs."""
+once it is overdue. Each step is sent once, however often and wherever the job runs.
+
+The same hourly job first closes the form requests never confirmed within 7 days; requests
+still waiting for their requester's confirmation are nobody's to answer, so nobody is
+reminded of them."""
 
 from __future__ import annotations
 
@@ -14,8 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from lyceum.privacy.audit import audit_record
+from lyceum.privacy.desk import desk_route_check, desk_unconfirmed_close
 from lyceum.privacy.desk_mail import deciders_of, send
-from lyceum.privacy.desk_selectors import controller_of_request
+from lyceum.privacy.desk_selectors import UNCONFIRMED_FORM, controller_of_request
 from lyceum.privacy.models import RightsRequest
 
 FIRST_REMINDER = timedelta(days=10)
@@ -54,19 +59,27 @@ def desk_reminders_send(*, now: datetime | None = None, base_url: str = "") -> i
     """Remind whoever decides each open request 10 and 3 days before it is due (day 20 and
     27 of 30), and escalate it to them and the DPO once overdue (P47). One email per person
     per run, listing their requests. Idempotent: each step is sent once. Returns how many
-    requests were reminded."""
+    requests were reminded.
+
+    First, form requests unconfirmed for 7 days are closed; those still unconfirmed are left
+    out. A routed request whose person is no longer the organisation's goes back to the
+    school before its reminder (P30)."""
     now = now or timezone.now()
     base_url = base_url or settings.LYCEUM_SITE_URL
+    desk_unconfirmed_close(now=now)
     candidates = (
         RightsRequest.objects.filter(
             status__in=RightsRequest.OPEN, due_at__lte=now + FIRST_REMINDER
         )
         .exclude(kind=RightsRequest.Kind.ERASURE, scheduled_for__isnull=False)  # runs by itself
+        .exclude(UNCONFIRMED_FORM)
         .order_by("due_at")
     )
     letters: dict[str, tuple[str, list[tuple[RightsRequest, str, str]]]] = {}
     count = 0
     for request in candidates:
+        if request.controller_id is not None:
+            request = desk_route_check(request=request, actor=None, base_url=base_url)
         with transaction.atomic():
             stage = _claim(request, now)
             if stage is None:

@@ -6,7 +6,7 @@ start-up (``route_with``), as apps declare their models in the register."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -44,10 +44,20 @@ class Controller:
 
 class ControllerDirectory(Protocol):
     def of_person(self, user_id: int) -> Controller | None:
-        """The controller of this person's data, when it is not the school."""
+        """The controller of this person's data, when it is not the school and it has an
+        administrator to decide."""
 
     def of_organisation(self, organisation: models.Model) -> Controller:
         """The controller a request was routed to."""
+
+    def controls(self, organisation: models.Model, user_id: int) -> bool:
+        """Is the person still a member whose data the organisation controls (today)?"""
+
+    def organisations_of(self, user_id: int) -> Sequence[models.Model]:
+        """The organisations the person is an accepted member of."""
+
+    def administered_by(self, addresses: set[str]) -> Sequence[models.Model]:
+        """The organisations administered by the accounts with these addresses."""
 
 
 _directories: list[ControllerDirectory] = []
@@ -76,6 +86,59 @@ def controller_of_request(request: RightsRequest) -> Controller | None:
     return _directories[0].of_organisation(organisation)
 
 
+def still_controls(organisation: models.Model, user_id: int | None) -> bool:
+    """Does the organisation a request was routed to still control the subject's data: an
+    accepted member, under a current contract that makes it the controller (P30)?"""
+    if user_id is None:
+        return False
+    return any(d.controls(organisation, user_id) for d in _directories)
+
+
+def requester_administers_subject(request: RightsRequest) -> bool:
+    """Is whoever asked an administrator of the organisation the request was routed to, or
+    of one the subject belongs to? Such a person cannot vouch for the request as "the
+    person's organisation" (P30)."""
+    address = (request.requester_email or "").strip().lower()
+    if not address or not _directories:
+        return False
+    theirs: list[models.Model] = []
+    if (routed := routed_organisation(request)) is not None:
+        theirs.append(routed)
+    for directory in _directories:
+        if request.user_id is not None:
+            theirs += list(directory.organisations_of(request.user_id))
+        if any(o in theirs for o in directory.administered_by({address})):
+            return True
+    return False
+
+
+def addresses_of(user: Any, *, confirmed_only: bool = True) -> set[str]:
+    """The addresses of an account, lower-case: its own, and the other addresses it has
+    confirmed (all of them, confirmed or not, with ``confirmed_only=False``)."""
+    from allauth.account.models import EmailAddress
+
+    if user is None:
+        return set()
+    found = {(user.email or "").lower()} - {""}
+    rows = EmailAddress.objects.filter(user_id=user.pk)
+    if confirmed_only:
+        rows = rows.filter(verified=True)
+    return found | {e.lower() for e in rows.values_list("email", flat=True)}
+
+
+def confirmed_address(user: Any) -> str:
+    """The account's address when its owner has confirmed it, else ""."""
+    from allauth.account.models import EmailAddress
+
+    email = (getattr(user, "email", None) or "").lower()
+    if not email:
+        return ""
+    confirmed = EmailAddress.objects.filter(
+        user_id=user.pk, email__iexact=email, verified=True
+    ).exists()
+    return email if confirmed else ""
+
+
 def routed_organisation(request: RightsRequest) -> models.Model | None:
     if request.controller_type_id is None or request.controller_id is None:
         return None
@@ -85,12 +148,22 @@ def routed_organisation(request: RightsRequest) -> models.Model | None:
     return model._base_manager.filter(pk=request.controller_id).first()
 
 
+# A request by the public form whose requester has not confirmed their address yet: nobody
+# but the desk sees it, and it is closed after a week (P47).
+UNCONFIRMED_FORM = Q(channel=RightsRequest.Channel.FORM, email_confirmed_at=None)
+
+
 def requests_routed_to(organisation: models.Model) -> QuerySet[RightsRequest]:
-    """The requests an organisation's administrators decide (P30)."""
-    return RightsRequest.objects.filter(
-        controller_type=ContentType.objects.get_for_model(organisation),
-        controller_id=organisation.pk,
-    ).select_related("user")
+    """The requests an organisation's administrators decide (P30); a form request reaches
+    them once its requester has confirmed their address."""
+    return (
+        RightsRequest.objects.filter(
+            controller_type=ContentType.objects.get_for_model(organisation),
+            controller_id=organisation.pk,
+        )
+        .exclude(UNCONFIRMED_FORM)
+        .select_related("user")
+    )
 
 
 # --- Who works the desk ----------------------------------------------------------------------

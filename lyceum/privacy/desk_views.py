@@ -121,6 +121,8 @@ def request_confirm(request: HttpRequest, token: str) -> HttpResponse:
         rights_request = desk.desk_email_confirm(
             request=rights_request, base_url=request.build_absolute_uri("/")
         )
+        if rights_request.email_confirmed_at is None:  # closed before it was confirmed
+            return redirect("desk:confirm", token=token)
         messages.success(
             request,
             _("Thank you: your request is confirmed. We will answer by %(date)s.")
@@ -250,18 +252,37 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
     rights_request = get_object_or_404(
         RightsRequest.objects.select_related("user", "handled_by", "export"), public_id=public_id
     )
+    base_url = request.build_absolute_uri("/")
+    detail_url = reverse("desk:detail", args=[rights_request.public_id])
+    if rights_request.routed:  # still the organisation's to decide? (P30)
+        rights_request = desk.desk_route_check(
+            request=rights_request, actor=request.user, base_url=base_url
+        )
+    if request.method == "POST" and request.POST.get("action") == "take_over":
+        try:
+            desk.desk_take_over(request=rights_request, actor=request.user, base_url=base_url)
+        except desk.DeskError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("You took the request over: the school answers it now, and the record says why."),
+            )
+        return redirect(detail_url)
     organisation = routed_organisation(rights_request)
     return work_on(
         request,
         rights_request,
         scope=Scope(
-            detail_url=reverse("desk:detail", args=[rights_request.public_id]),
+            detail_url=detail_url,
             back_url=reverse("desk:queue"),
             view_action="staff.viewed",
-            # The school is the processor of a routed request: its controller decides.
+            # The school is the processor of a routed request: its controller decides, unless
+            # the DPO takes it over (no administrator to answer, or overdue).
             can_act=organisation is None,
             can_link=organisation is None,
             decider=str(organisation) if organisation is not None else "",
+            take_over=desk.take_over_reason(rights_request, request.user),
         ),
     )
 
@@ -278,6 +299,8 @@ class Scope:
     can_link: bool
     decider: str = ""
     organisation: Any = None
+    # Why the DPO may take a routed request over ("" when they may not).
+    take_over: str = ""
 
 
 HISTORY = {
@@ -294,6 +317,17 @@ HISTORY = {
     "privacy.desk.file_failed": gettext_lazy("Copy of the data failed; carry it out again"),
     "privacy.desk.file_downloaded": gettext_lazy("Copy of the data downloaded"),
     "privacy.desk.reminded": gettext_lazy("Reminder sent"),
+    "privacy.desk.returned_to_school": gettext_lazy(
+        "Back to the school: the person is no longer the organisation’s member"
+    ),
+    "privacy.desk.taken_over_no_administrator": gettext_lazy(
+        "Taken over by the DPO: the organisation has no administrator"
+    ),
+    "privacy.desk.taken_over_overdue": gettext_lazy("Taken over by the DPO: overdue"),
+    "privacy.desk.not_confirmed": gettext_lazy("Closed: the address was not confirmed in 7 days"),
+    "privacy.desk.file_refused": gettext_lazy(
+        "Copy of the data not sent: the verification no longer holds"
+    ),
     "privacy.erasure.requested": gettext_lazy("Erasure scheduled"),
     "privacy.erasure.withdrawn": gettext_lazy("Erasure withdrawn: the account is kept"),
     "privacy.erasure.done": gettext_lazy("Erased"),
@@ -309,7 +343,9 @@ def _forms(
         return request.POST if action == name else None
 
     return {
-        "verify": VerifyForm(data("verify"), prefix="verify"),
+        "verify": VerifyForm(
+            data("verify"), prefix="verify", methods=desk.verification_methods(rights_request)
+        ),
         "extend": ExtendForm(data("extend"), prefix="extend"),
         "decide": DecideForm(
             data("decide"), prefix="decide", request=rights_request, choices=choices
@@ -406,6 +442,19 @@ def work_on(request: HttpRequest, rights_request: RightsRequest, *, scope: Scope
         )
     now = timezone.now()
     mark_deadlines([rights_request], now)
+    verify_problem = (
+        desk.verify_problem(rights_request, request.user)
+        if rights_request.status == RightsRequest.Status.RECEIVED
+        else None
+    )
+    carry_out_problem = (
+        desk.carry_out_problem(rights_request)
+        if rights_request.is_open
+        and rights_request.status != RightsRequest.Status.RECEIVED
+        and rights_request.kind in desk.CARRIED_OUT
+        and rights_request.scheduled_for is None
+        else None
+    )
     history = [
         {"at": line.at, "action": HISTORY.get(line.action, line.action), "actor": line.actor}
         for line in request_history(rights_request)
@@ -419,7 +468,10 @@ def work_on(request: HttpRequest, rights_request: RightsRequest, *, scope: Scope
             "choices": choices,
             "scope": scope,
             "history": history,
-            "can_verify": rights_request.status == RightsRequest.Status.RECEIVED,
+            "can_verify": rights_request.status == RightsRequest.Status.RECEIVED
+            and verify_problem is None,
+            "verify_problem": verify_problem,
+            "carry_out_problem": carry_out_problem,
             "can_start": rights_request.status == RightsRequest.Status.VERIFIED,
             "can_extend": rights_request.is_open
             and rights_request.extended_at is None

@@ -216,7 +216,10 @@ def erasure_request(
 
 @transaction.atomic
 def erasure_cancel(*, request: RightsRequest, actor: Any) -> RightsRequest:
-    """Keep the account after all (during the grace period), by its owner or by staff."""
+    """Keep the account after all (during the grace period), by its owner or by staff.
+
+    Whoever asked for the erasure at the request desk (a representative, say) is told how it
+    ended: the person kept their account (P47)."""
     request = (
         RightsRequest.objects.select_for_update(of=("self",))
         .select_related("user")
@@ -227,9 +230,11 @@ def erasure_cancel(*, request: RightsRequest, actor: Any) -> RightsRequest:
     user = request.user
     user.is_active = True
     user.save(update_fields=["is_active"])
-    RightsRequest.objects.filter(
+    withdrawn = RightsRequest.objects.filter(
         user=user, kind=RightsRequest.Kind.ERASURE, status=RightsRequest.Status.IN_PROGRESS
-    ).update(status=RightsRequest.Status.WITHDRAWN, completed_at=timezone.now())
+    )
+    asked_by_others = [r for r in withdrawn if r.requester_email]
+    withdrawn.update(status=RightsRequest.Status.WITHDRAWN, completed_at=timezone.now())
     request.refresh_from_db()
     audit_record(action="privacy.erasure.withdrawn", actor=actor, target=request, subject=user)
     _mail(
@@ -238,6 +243,20 @@ def erasure_cancel(*, request: RightsRequest, actor: Any) -> RightsRequest:
         "privacy/erasure_withdrawn_email.txt",
         {"request": request},
     )
+    told = {(user.email or "").lower()}
+    for other in asked_by_others:
+        if other.requester_email.lower() in told:
+            continue
+        told.add(other.requester_email.lower())
+        other.refresh_from_db()
+        _mail(
+            SimpleNamespace(
+                email=other.requester_email, name=other.requester_name, language=other.language
+            ),
+            gettext_noop("Your request has been answered"),
+            "privacy/desk/erasure_withdrawn_requester_email.txt",
+            {"request": other},
+        )
     return request
 
 

@@ -89,6 +89,14 @@ def test_p47_a_request_by_form_is_confirmed_answered_from_the_queue_and_download
     found += _axe(page)
     page.get_by_role("button", name="Send my request").click()
     expect(page.get_by_role("alert").first).to_contain_text("This field is required")
+    # Every error is summed up at the top, read out at once, each a link to its field.
+    summary = page.locator(".error-summary")
+    expect(summary).to_have_attribute("role", "alert")
+    expect(summary.get_by_role("link").first).to_have_attribute("href", "#id_kind_0")
+    expect(page.get_by_role("group", name="If you are asking for someone else")).to_contain_text(
+        "their name and their email address with us are required"
+    )
+    found += _axe(page)
     page.get_by_label("Access: a copy of the personal data you hold").check()
     page.get_by_label("Your name").fill("Rosa Parks")
     page.get_by_label("Your email address").fill("rosa@example.org")

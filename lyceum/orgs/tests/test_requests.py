@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from lyceum.orgs.models import Contract, Membership, Organisation
 from lyceum.orgs.services import contract_create, membership_add, organisation_create
-from lyceum.privacy.desk import desk_request_submit
+from lyceum.privacy.desk import desk_email_confirm, desk_request_submit
 from lyceum.privacy.models import AuditEvent, DataExport, RightsRequest
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,8 @@ def _signed_in(client, user):
     return browser
 
 
-def _about_student(**fields):
+def _about_student(confirmed=True, **fields):
+    """A request by the form, from Sami's father; the father confirms his address."""
     data = {
         "kind": "access",
         "requester_name": "Sami's father",
@@ -78,7 +79,10 @@ def _about_student(**fields):
         "language": "en",
         "base_url": "http://testserver/",
     }
-    return desk_request_submit(**{**data, **fields})
+    request = desk_request_submit(**{**data, **fields})
+    if confirmed:
+        request = desk_email_confirm(request=request, base_url="http://testserver/")
+    return request
 
 
 def test_p30_a_request_about_a_member_goes_to_the_organisations_administrators(
@@ -123,14 +127,15 @@ def test_p30_the_administrators_answer_in_their_queue_and_the_platform_carries_i
     url = reverse("orgs:request", args=["lvh", request.public_id])
     page = admin.get(url).content.decode()
     assert "Sami Student" in page and "Verify the identity" in page
-    admin.post(
-        url,
-        {
-            "action": "verify",
-            "verify-method": "organisation",
-            "verify-note": "The father is the student's legal guardian in our records.",
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post(
+            url,
+            {
+                "action": "verify",
+                "verify-method": "organisation",
+                "verify-note": "The father is the student's legal guardian in our records.",
+            },
+        )
     with django_capture_on_commit_callbacks(execute=True):
         response = admin.post(
             url,
@@ -144,9 +149,15 @@ def test_p30_the_administrators_answer_in_their_queue_and_the_platform_carries_i
     request.refresh_from_db()
     assert request.status == "done" and request.handled_by == lycee["admin"]
     assert DataExport.objects.get(pk=request.export_id).user == lycee["student"]
-    answer = mailoutbox[-1]
-    assert answer.to == ["father@example.org"]
+    answer = [m for m in mailoutbox if m.to == ["father@example.org"]][-1]
     assert "Decided by Lycée Victor Hugo" in answer.body
+    # Sami is told that his father's request was checked, then carried out (P30).
+    told = [m for m in mailoutbox if m.to == ["sami@lvh.example"]]
+    assert [m.subject for m in told] == [
+        "A request about your data",
+        "A request about your data was carried out",
+    ]
+    assert "Sami's father <father@example.org>" in told[-1].body
     assert "/privacy/requests/copy/" in answer.body
     actions = set(
         AuditEvent.objects.filter(
@@ -181,7 +192,9 @@ def test_p30_the_schools_staff_see_a_routed_request_but_do_not_decide_it(
 def dpo_client(client, make_user, with_totp):
     dpo = make_user(email="dpo@school.example", name="Dee Pio", is_staff=True, is_dpo=True)
     with_totp(dpo)
-    return _signed_in(client, dpo)
+    browser = _signed_in(client, dpo)
+    browser.dpo = dpo
+    return browser
 
 
 @pytest.fixture
@@ -334,3 +347,252 @@ def test_p30_routing_follows_the_contract(lycee, make_user):
 def test_p30_only_an_organisation_that_controls_the_data_can_hold_self_service(lycee):
     with pytest.raises(IntegrityError):
         _contract(lycee["other"], controller=Contract.Controller.SCHOOL, holds=True)
+
+
+# --- Review findings (P30) ---------------------------------------------------------------------
+
+
+def test_p30_an_administrator_cannot_verify_or_decide_their_own_request_about_a_member(
+    client, lycee, make_user, with_totp, media_root, django_capture_on_commit_callbacks, mailoutbox
+):
+    """The head asks for Sami's data from her own address: she cannot vouch for herself as
+    "the organisation", nor verify or decide it at all; another administrator can, with
+    evidence, and Sami is told who asked."""
+    request = _about_student(
+        requester_name="Hélène Head", requester_email="head@lvh.example", kind="access"
+    )
+    url = reverse("orgs:request", args=["lvh", request.public_id])
+    head = _signed_in(client, lycee["admin"])
+    page = head.get(url).content.decode()
+    assert "You made this request yourself" in page and "Record as verified" not in page
+    response = head.post(
+        url,
+        {"action": "verify", "verify-method": "organisation", "verify-note": "it's me, fine"},
+        follow=True,
+    )
+    assert "You made this request yourself: someone else must verify and decide it." in (
+        response.content.decode()
+    )
+    head.post(url, {"action": "decide", "decide-decision": "refuse", "decide-outcome": "No."})
+    request.refresh_from_db()
+    assert request.status == "received" and request.outcome == ""
+
+    deputy = make_user(email="deputy@lvh.example", name="Dan Deputy")
+    membership_add(
+        actor=None, organisation=lycee["school"], user=deputy, role=Membership.Role.ADMIN
+    )
+    with_totp(deputy)
+    other = _signed_in(client, deputy)
+    page = other.get(url).content.decode()
+    assert 'value="organisation"' not in page  # the organisation cannot vouch for its head
+    response = other.post(
+        url, {"action": "verify", "verify-method": "organisation", "verify-note": "Our head."}
+    )
+    assert "Select a valid choice" in response.content.decode()
+    from lyceum.privacy.desk import DeskError, desk_verify
+
+    with pytest.raises(DeskError, match="not available"):
+        desk_verify(request=request, actor=deputy, method="organisation", note="Our head.")
+    with django_capture_on_commit_callbacks(execute=True):
+        other.post(
+            url,
+            {
+                "action": "verify",
+                "verify-method": "authorisation",
+                "verify-note": "Sami's signed consent, dated 3 March, seen.",
+            },
+        )
+        other.post(
+            url, {"action": "decide", "decide-decision": "carry_out", "decide-outcome": "Here."}
+        )
+    request.refresh_from_db()
+    assert request.status == "done" and request.handled_by == deputy
+    told = [m for m in mailoutbox if m.to == ["sami@lvh.example"]]
+    assert len(told) == 2
+    assert all("Hélène Head <head@lvh.example>" in m.body for m in told)
+    assert "a copy of your data was sent" in told[-1].body
+
+
+def test_p30_the_organisation_method_is_refused_when_recorded_for_its_own_administrator(lycee):
+    """Should a verification "by the organisation" of its own administrator's request be on
+    record (before this rule), nothing is carried out on it."""
+    from lyceum.privacy.desk import carry_out_problem, decisions_for
+
+    request = _about_student(requester_email="head@lvh.example")
+    RightsRequest.objects.filter(pk=request.pk).update(
+        status="verified",
+        verified_at=timezone.now(),
+        verification_method="organisation",
+        verification_note="It is me.",
+    )
+    request.refresh_from_db()
+    assert "cannot vouch for its own request" in (carry_out_problem(request) or "")
+    assert decisions_for(request) == ["refuse"]
+
+
+def test_p30_an_unconfirmed_form_request_never_reaches_the_organisation(
+    client, lycee, django_capture_on_commit_callbacks, mailoutbox
+):
+    """Someone types Sami's address into the form and never confirms it: the school's
+    administrators neither see it nor can verify it (with "signed in" or anything else)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("desk:form"),
+            {
+                "kind": "erasure",
+                "requester_name": "x",
+                "requester_email": "sami@lvh.example",
+                "on_behalf": "no",
+            },
+        )
+    request = RightsRequest.objects.get()
+    assert request.controller_id == lycee["school"].pk and request.email_confirmed_at is None
+    assert not any(m.to == ["head@lvh.example"] for m in mailoutbox)
+    admin = _signed_in(client, lycee["admin"])
+    assert (
+        request.reference not in admin.get(reverse("orgs:requests", args=["lvh"])).content.decode()
+    )
+    url = reverse("orgs:request", args=["lvh", request.public_id])
+    assert admin.get(url).status_code == 404
+    response = admin.post(url, {"action": "verify", "verify-method": "account", "verify-note": ""})
+    assert response.status_code == 404
+    request.refresh_from_db()
+    assert request.status == "received" and request.verification_method == ""
+
+
+def test_p30_an_unverified_requester_learns_nothing_of_the_organisation(
+    client, lycee, django_capture_on_commit_callbacks, mailoutbox
+):
+    def acknowledgement(requester, subject):
+        mailoutbox.clear()
+        request = _about_student(
+            confirmed=False,
+            requester_name="Snoop",
+            requester_email=requester,
+            subject_email=subject,
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            desk_email_confirm(request=request, base_url="http://testserver/")
+        [sent] = [m for m in mailoutbox if m.to == [requester]]
+        return request, sent.body.replace(request.reference, "REF")
+
+    member, about_member = acknowledgement("snoop@evil.example", "sami@lvh.example")
+    assert member.controller_id == lycee["school"].pk
+    _nobody, about_nobody = acknowledgement("snoop2@evil.example", "nobody@example.org")
+    assert about_member == about_nobody
+    assert "Lycée" not in about_member and "administrator" not in about_member
+
+
+def test_p30_routing_is_checked_again_before_the_organisation_acts(
+    client, lycee, dpo_client, media_root, django_capture_on_commit_callbacks, mailoutbox
+):
+    """Sami left the lycée after asking: the lycée can no longer decide; the request goes
+    back to the school's queue (recorded), where the DPO answers it."""
+    request = _about_student()
+    RightsRequest.objects.filter(pk=request.pk).update(
+        status="verified",
+        verified_at=timezone.now(),
+        verification_method="authorisation",
+        verification_note="Signed letter seen.",
+    )
+    Membership.objects.filter(user=lycee["student"]).delete()
+    admin = _signed_in(client, lycee["admin"])
+    url = reverse("orgs:request", args=["lvh", request.public_id])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(
+            url,
+            {"action": "decide", "decide-decision": "carry_out", "decide-outcome": "ok"},
+            follow=True,
+        )
+    assert "This request has gone back to the school" in response.content.decode()
+    request.refresh_from_db()
+    assert request.controller_id is None and request.status == "verified"
+    assert request.export_id is None and request.files_sent == []
+    assert AuditEvent.objects.filter(
+        action="privacy.desk.returned_to_school", target_id=str(request.pk)
+    ).exists()
+    assert admin.get(url).status_code == 404
+    assert any(m.to == [dpo_client.dpo.email] for m in mailoutbox)
+    # The school decides now.
+    page = dpo_client.get(reverse("desk:detail", args=[request.public_id])).content.decode()
+    assert "Carry it out now" in page
+
+    # The same when the contract that made the organisation the controller ends.
+    membership_add(actor=None, organisation=lycee["school"], user=lycee["student"])
+    other = _about_student(requester_email="mum@example.org")
+    assert other.controller_id == lycee["school"].pk
+    Contract.objects.filter(pk=lycee["contract"].pk).update(
+        ends_on=timezone.localdate() - timedelta(days=1)
+    )
+    from lyceum.privacy.desk import DeskError, desk_decide
+
+    with pytest.raises(DeskError, match="gone back to the school"):
+        desk_decide(
+            request=other, actor=lycee["admin"], decision="refuse", outcome="No.", base_url=""
+        )
+    admin.get(reverse("orgs:request", args=["lvh", other.public_id]))
+    other.refresh_from_db()
+    assert other.controller_id is None
+
+
+def test_p30_a_request_is_never_left_with_an_organisation_nobody_answers_for(
+    client, lycee, dpo_client, make_user, with_totp, django_capture_on_commit_callbacks, mailoutbox
+):
+    # Without an administrator at receipt, the school answers.
+    admin_membership = Membership.objects.get(user=lycee["admin"])
+    admin_membership.delete()
+    assert _about_student().controller_id is None
+
+    # Routed while there was one, who has gone since: the DPO may take it over, with the
+    # reason recorded; a clerk may not.
+    admin_membership.pk = None
+    admin_membership.save()
+    request = _about_student(requester_email="aunt@example.org")
+    assert request.controller_id == lycee["school"].pk
+    Membership.objects.filter(user=lycee["admin"]).delete()
+    url = reverse("desk:detail", args=[request.public_id])
+    from django.contrib.auth.models import Permission
+
+    clerk = make_user(email="clerk@school.example", is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="work_request_desk"))
+    with_totp(clerk)
+    clerk_browser = _signed_in(client, clerk)
+    assert "Take it over" not in clerk_browser.get(url).content.decode()
+    clerk_browser.post(url, {"action": "take_over"})
+    request.refresh_from_db()
+    assert request.controller_id == lycee["school"].pk
+    page = dpo_client.get(url).content.decode()
+    assert "has no administrator" in page and "Take it over" in page
+    dpo_client.post(url, {"action": "take_over"})
+    request.refresh_from_db()
+    assert request.controller_id is None
+    assert AuditEvent.objects.filter(
+        action="privacy.desk.taken_over_no_administrator",
+        actor_id=dpo_client.dpo.pk,
+        target_id=str(request.pk),
+    ).exists()
+    response = dpo_client.post(
+        url, {"action": "verify", "verify-method": "authorisation", "verify-note": "Letter seen."}
+    )
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.status == "verified"
+
+    # With administrators, only an overdue request is taken over; they are told.
+    admin_membership.pk = None
+    admin_membership.save()
+    late = _about_student(requester_email="uncle@example.org")
+    late_url = reverse("desk:detail", args=[late.public_id])
+    dpo_client.post(late_url, {"action": "take_over"})
+    late.refresh_from_db()
+    assert late.controller_id == lycee["school"].pk  # not overdue: the organisation decides
+    RightsRequest.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        dpo_client.post(late_url, {"action": "take_over"})
+    late.refresh_from_db()
+    assert late.controller_id is None
+    assert AuditEvent.objects.filter(
+        action="privacy.desk.taken_over_overdue", target_id=str(late.pk)
+    ).exists()
+    told = [m for m in mailoutbox if m.to == ["head@lvh.example"]]
+    assert told and late.reference in told[-1].body and "still unanswered" in told[-1].body

@@ -65,6 +65,27 @@ def _submit(**fields):
     return desk_request_submit(**{**data, **fields})
 
 
+def _confirmed(request):
+    """The requester followed the link in the first email (as ``desk_email_confirm``)."""
+    RightsRequest.objects.filter(pk=request.pk).update(email_confirmed_at=timezone.now())
+    request.refresh_from_db()
+    return request
+
+
+def _verified(request, method="document", note="Passport seen on a video call; not kept."):
+    """Confirmed, and verified by staff with evidence (or by the address, for ``email``)."""
+    now = timezone.now()
+    RightsRequest.objects.filter(pk=request.pk).update(
+        email_confirmed_at=now,
+        status="verified",
+        verified_at=now,
+        verification_method=method,
+        verification_note="" if method == "email" else note,
+    )
+    request.refresh_from_db()
+    return request
+
+
 @pytest.fixture
 def desk_staff(client, make_user, with_totp, django_user_model):
     """A member of staff given the desk's permission, with a second factor."""
@@ -141,7 +162,7 @@ def test_p47_the_form_says_clearly_what_is_missing_and_keeps_what_was_typed(
     )
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Give the name of the person whose data it is." in page
+    assert "You ask for someone else: give the name of the person whose data it is." in page
     assert "it is how we find their data" in page
     assert "Tell us in a few words what should change." in page
     assert 'value="Rosa Parks"' in page
@@ -217,7 +238,7 @@ def test_p47_a_representative_needs_their_authority_checked_by_staff(
     assert request.email_confirmed_at is not None
     assert request.status == "received"  # the address is theirs; their authority is not shown
     acknowledgement = [m for m in mailoutbox if m.to == ["fred@gray-law.example"]][-1]
-    assert "their authorisation" in acknowledgement.body
+    assert "your authority to act for the person concerned" in acknowledgement.body
 
     url = reverse("desk:detail", args=[request.public_id])
     page = desk_staff.get(url).content.decode()
@@ -338,7 +359,7 @@ def test_p47_an_erasure_decided_at_the_desk_goes_through_the_erasure_service(
         subject_name="Claudette Colvin",
         subject_email="claudette@example.org",
     )
-    RightsRequest.objects.filter(pk=request.pk).update(status="verified")
+    _verified(request, "authorisation", "Signed authorisation by Ms Colvin seen; not kept.")
     url = reverse("desk:detail", args=[request.public_id])
     with django_capture_on_commit_callbacks(execute=True):
         desk_staff.post(
@@ -376,9 +397,10 @@ def test_p47_restriction_and_objection_take_effect_when_carried_out(
 
     person = make_user(email="rosa@example.org")
     consent_record(choices={"analytics": True}, method=ConsentRecord.Method.FORM, user=person)
-    restriction = _submit(kind="restriction")
-    objection = _submit(kind="objection", details="No analytics of my visits, please.")
-    RightsRequest.objects.update(status="verified")
+    restriction = _verified(_submit(kind="restriction"), "email")
+    objection = _verified(
+        _submit(kind="objection", details="No analytics of my visits, please."), "email"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         url = reverse("desk:detail", args=[objection.public_id])
         response = desk_staff.post(
@@ -477,7 +499,7 @@ def test_p47_reminders_at_day_20_and_27_then_escalation_each_sent_once(
     from lyceum.privacy.desk_reminders import desk_reminders_send
 
     received = timezone.now() - timedelta(days=40)
-    request = _submit(received_at=received)
+    request = _confirmed(_submit(received_at=received))
     _submit(received_at=received, requester_email="done@example.org")
     RightsRequest.objects.exclude(pk=request.pk).update(status="done")
     mailoutbox.clear()
@@ -510,7 +532,7 @@ def test_p47_a_late_run_sends_only_the_most_urgent_reminder(
     from lyceum.privacy.desk_reminders import desk_reminders_send
 
     received = timezone.now() - timedelta(days=28)
-    _submit(received_at=received)
+    _confirmed(_submit(received_at=received))
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         assert desk_reminders_send() == 1
@@ -524,7 +546,7 @@ def test_p47_the_hourly_job_sends_the_reminders(
 ):
     from lyceum.privacy.tasks import request_desk_reminders
 
-    _submit(received_at=timezone.now() - timedelta(days=21))
+    _confirmed(_submit(received_at=timezone.now() - timedelta(days=21)))
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         request_desk_reminders.call_local()
@@ -664,3 +686,426 @@ def test_p47_every_step_is_in_the_request_history_and_the_audit_chain_holds(
     ):
         assert line in page
     assert audit_verify().ok
+
+
+# --- Review findings: identity holds for the account linked now (P47) -----------------------
+
+
+def test_p47_linking_the_account_before_confirming_verifies_nobody_and_sends_no_copy(
+    client, desk_staff, make_user, media, django_capture_on_commit_callbacks, mailoutbox
+):
+    """Someone writes from their own address claiming to be the owner of an account; staff
+    link that account before the address is confirmed. Confirming the requester's own
+    address proves nothing about the account, and no copy can go to it."""
+    victim = make_user(email="victim@example.org", name="Victim")
+    _send(
+        client,
+        django_capture_on_commit_callbacks,
+        requester_email="attacker@evil.example",
+        requester_name="Victim",
+        details="My account is victim@example.org",
+    )
+    request = RightsRequest.objects.get()
+    assert request.user is None
+    url = reverse("desk:detail", args=[request.public_id])
+    desk_staff.post(url, {"action": "link", "link-email": "victim@example.org"})
+    _confirm(client, django_capture_on_commit_callbacks, mailoutbox)
+    request.refresh_from_db()
+    assert request.user == victim and request.email_confirmed_at is not None
+    assert request.status == "received" and request.verification_method == ""
+    page = desk_staff.get(url).content.decode()
+    assert "Carry it out now" not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        desk_staff.post(
+            url, {"action": "decide", "decide-decision": "carry_out", "decide-outcome": "Here."}
+        )
+    request.refresh_from_db()
+    assert request.status == "received" and request.files_sent == []
+    assert not DataExport.objects.exists()
+    assert not any("/privacy/requests/copy/" in m.body for m in mailoutbox)
+
+    # Even with their identity checked another way, the copy goes only to the account's
+    # own address: this request is answered by hand.
+    from lyceum.privacy.desk import DeskError, desk_decide, desk_verify
+
+    with django_capture_on_commit_callbacks(execute=True):
+        desk_verify(
+            request=request,
+            actor=desk_staff.user,
+            method="document",
+            note="Passport seen on a video call; not kept.",
+        )
+    page = desk_staff.get(url).content.decode()
+    assert "goes only to the account’s own address" in page
+    assert "Carry it out now" not in page
+    with pytest.raises(DeskError, match="account’s own address"):
+        desk_decide(
+            request=request,
+            actor=desk_staff.user,
+            decision="carry_out",
+            outcome="Here.",
+            base_url="http://testserver/",
+        )
+    assert not DataExport.objects.exists()
+    # The account's owner hears that a request about them was verified, and by whom.
+    notice = [m for m in mailoutbox if m.to == ["victim@example.org"]]
+    assert notice and "attacker@evil.example" in notice[-1].body
+
+
+def test_p47_a_confirmed_address_verifies_only_its_own_account_and_relinking_resets(
+    client, desk_staff, make_user, django_capture_on_commit_callbacks, mailoutbox
+):
+    rosa = make_user(email="rosa@example.org", name="Rosa Parks")
+    make_user(email="other@example.org", name="Someone Else")
+    _send(client, django_capture_on_commit_callbacks)
+    _confirm(client, django_capture_on_commit_callbacks, mailoutbox)
+    request = RightsRequest.objects.get()
+    assert (request.user, request.status, request.verification_method) == (
+        rosa,
+        "verified",
+        "email",
+    )
+    url = reverse("desk:detail", args=[request.public_id])
+    # Linking the same account again changes nothing; another account starts the check again.
+    desk_staff.post(url, {"action": "link", "link-email": "rosa@example.org"})
+    request.refresh_from_db()
+    assert request.status == "verified"
+    desk_staff.post(url, {"action": "link", "link-email": "other@example.org"})
+    request.refresh_from_db()
+    assert request.status == "received" and request.verified_at is None
+    # A verification by evidence is about the account linked then: relinking resets it too.
+    from lyceum.privacy.desk import desk_subject_link, desk_verify
+
+    desk_verify(request=request, actor=desk_staff.user, method="knowledge", note="Knew the date.")
+    desk_subject_link(request=request, actor=desk_staff.user, email="rosa@example.org", base_url="")
+    request.refresh_from_db()
+    # Back on the account whose address Rosa confirmed: that verifies her again.
+    assert (request.status, request.verification_method) == ("verified", "email")
+
+
+def test_p47_nobody_verifies_or_decides_a_request_they_made_themselves(
+    client, desk_staff, make_user, django_capture_on_commit_callbacks, mailoutbox
+):
+    make_user(email="claudette@example.org", name="Claudette Colvin")
+    _send(
+        client,
+        django_capture_on_commit_callbacks,
+        on_behalf="yes",
+        requester_name="Clara Clerk",
+        requester_email="Clerk@School.example",
+        subject_name="Claudette Colvin",
+        subject_email="claudette@example.org",
+    )
+    _confirm(client, django_capture_on_commit_callbacks, mailoutbox)
+    request = RightsRequest.objects.get()
+    url = reverse("desk:detail", args=[request.public_id])
+    page = desk_staff.get(url).content.decode()
+    assert "You made this request yourself" in page and "Record as verified" not in page
+    response = desk_staff.post(
+        url,
+        {"action": "verify", "verify-method": "authorisation", "verify-note": "My own letter."},
+        follow=True,
+    )
+    assert "You made this request yourself: someone else must verify and decide it." in (
+        response.content.decode()
+    )
+    response = desk_staff.post(
+        url,
+        {"action": "decide", "decide-decision": "refuse", "decide-outcome": "No."},
+        follow=True,
+    )
+    assert "You made this request yourself" in response.content.decode()
+    request.refresh_from_db()
+    assert request.status == "received" and request.outcome == ""
+
+
+def test_p47_form_requests_need_a_confirmed_address_and_evidence_and_never_the_account_method(
+    desk_staff, make_user, django_capture_on_commit_callbacks, mailoutbox
+):
+    from lyceum.privacy.desk import DeskError, desk_verify
+
+    make_user(email="rosa@example.org")
+    request = _submit(
+        kind="erasure",
+        on_behalf=True,
+        requester_email="fred@gray-law.example",
+        subject_name="Rosa",
+        subject_email="rosa@example.org",
+    )
+    url = reverse("desk:detail", args=[request.public_id])
+    page = desk_staff.get(url).content.decode()
+    assert "has not confirmed their email address yet" in page
+    assert "Record as verified" not in page
+    desk_staff.post(
+        url, {"action": "verify", "verify-method": "document", "verify-note": "Passport seen."}
+    )
+    request.refresh_from_db()
+    assert request.status == "received"
+    with pytest.raises(DeskError, match="not confirmed"):
+        desk_verify(request=request, actor=desk_staff.user, method="document", note="Seen it.")
+
+    _confirmed(request)
+    page = desk_staff.get(url).content.decode()
+    assert "Record as verified" in page
+    assert 'value="account"' not in page and 'value="email"' not in page
+    response = desk_staff.post(
+        url, {"action": "verify", "verify-method": "account", "verify-note": ""}
+    )
+    assert "Select a valid choice" in response.content.decode()
+    with pytest.raises(DeskError, match="not available"):
+        desk_verify(request=request, actor=desk_staff.user, method="account")
+    with pytest.raises(DeskError, match="not available"):
+        desk_verify(request=request, actor=desk_staff.user, method="email")
+    request.refresh_from_db()
+    assert request.status == "received"
+
+    # Entered by staff from an email: any method needs the evidence written down.
+    emailed = _submit(channel=RightsRequest.Channel.STAFF, requester_email="x@example.org")
+    with pytest.raises(DeskError, match="evidence"):
+        desk_verify(request=emailed, actor=desk_staff.user, method="knowledge", note="")
+    desk_verify(
+        request=emailed, actor=desk_staff.user, method="knowledge", note="Knew the account ID."
+    )
+    emailed.refresh_from_db()
+    assert emailed.status == "verified"
+
+
+def test_p47_the_acknowledgement_says_the_same_with_or_without_an_account(
+    client, make_user, django_capture_on_commit_callbacks, mailoutbox
+):
+    make_user(email="has-account@example.org", name="Account Holder")
+
+    def acknowledgement(**fields):
+        mailoutbox.clear()
+        _send(client, django_capture_on_commit_callbacks, **fields)
+        _confirm(client, django_capture_on_commit_callbacks, mailoutbox)
+        request = RightsRequest.objects.order_by("-pk")[0]
+        [sent] = [m for m in mailoutbox if m.to == [fields["requester_email"]]][1:]
+        return sent.body.replace(request.reference, "REF")
+
+    own = acknowledgement(requester_email="has-account@example.org")
+    nobody = acknowledgement(requester_email="no-account@example.org")
+    assert own == nobody
+    for_someone = acknowledgement(
+        requester_email="rep1@example.net",
+        on_behalf="yes",
+        subject_name="Account Holder",
+        subject_email="has-account@example.org",
+    )
+    for_nobody = acknowledgement(
+        requester_email="rep2@example.net",
+        on_behalf="yes",
+        subject_name="Account Holder",
+        subject_email="nobody@example.org",
+    )
+    assert for_someone == for_nobody
+    assert "account" not in for_someone.lower()
+
+
+def test_p47_the_person_concerned_is_told_when_someone_elses_request_is_verified_and_done(
+    client, desk_staff, make_user, django_capture_on_commit_callbacks, mailoutbox
+):
+    person = make_user(email="claudette@example.org", name="Claudette Colvin", language="fr")
+    request = _confirmed(
+        _submit(
+            kind="restriction",
+            on_behalf=True,
+            requester_name="Fred Gray",
+            requester_email="fred@gray-law.example",
+            representative_of="Gray & Partners",
+            subject_name="Claudette Colvin",
+            subject_email="claudette@example.org",
+        )
+    )
+    url = reverse("desk:detail", args=[request.public_id])
+    with django_capture_on_commit_callbacks(execute=True):
+        desk_staff.post(
+            url,
+            {"action": "verify", "verify-method": "authorisation", "verify-note": "Letter seen."},
+        )
+        desk_staff.post(
+            url,
+            {"action": "decide", "decide-decision": "carry_out", "decide-outcome": "Restricted."},
+        )
+    told = [m for m in mailoutbox if m.to == ["claudette@example.org"]]
+    # Her language; who asked, for whom; how to object.
+    assert len(told) == 3  # verified, the restriction itself (Art. 18(3)), carried out
+    notices = [m for m in told if "Gray & Partners" in m.body]
+    assert len(notices) == 2
+    assert all("fred@gray-law.example" in m.body and request.reference in m.body for m in notices)
+    assert all(settings_dpo() in m.body for m in notices)
+    # Nobody is told about their own request; nor at an address never confirmed.
+    from allauth.account.models import EmailAddress
+
+    mailoutbox.clear()
+    rosa = make_user(email="rosa@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        own = _verified(_submit(kind="restriction"), "email")
+        desk_staff.post(
+            reverse("desk:detail", args=[own.public_id]),
+            {"action": "decide", "decide-decision": "carry_out", "decide-outcome": "Done."},
+        )
+    assert not any("request about your data" in m.subject for m in mailoutbox)
+    EmailAddress.objects.filter(user=person).update(verified=False)
+    mailoutbox.clear()
+    other = _confirmed(
+        _submit(
+            on_behalf=True,
+            requester_email="fred@gray-law.example",
+            subject_name="Claudette Colvin",
+            subject_email="claudette@example.org",
+        )
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        desk_staff.post(
+            reverse("desk:detail", args=[other.public_id]),
+            {"action": "verify", "verify-method": "authorisation", "verify-note": "Letter seen."},
+        )
+    assert not any(m.to == ["claudette@example.org"] for m in mailoutbox)
+    assert rosa.pk
+
+
+def settings_dpo() -> str:
+    from django.conf import settings
+
+    return settings.LYCEUM_SCHOOL["dpo_email"]
+
+
+# --- Review findings: housekeeping, erasure withdrawn, the form (P47) ---------------------------
+
+
+def test_p47_form_requests_unconfirmed_for_7_days_are_closed_and_nobody_is_reminded(
+    desk_staff, django_capture_on_commit_callbacks, mailoutbox
+):
+    from lyceum.privacy.desk import desk_unconfirmed_close
+    from lyceum.privacy.desk_reminders import desk_reminders_send
+
+    now = timezone.now()
+    stale = _submit(received_at=now - timedelta(days=8))
+    fresh = _submit(received_at=now - timedelta(days=3), requester_email="b@example.org")
+    emailed = _submit(
+        received_at=now - timedelta(days=25),
+        requester_email="c@example.org",
+        channel=RightsRequest.Channel.STAFF,
+    )
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert desk_reminders_send() == 1  # only the staff-entered one is reminded
+    stale.refresh_from_db()
+    assert stale.status == "refused" and stale.completed_at is not None
+    assert "did not confirm" in stale.outcome
+    assert RightsRequest.objects.get(pk=fresh.pk).status == "received"
+    assert RightsRequest.objects.get(pk=emailed.pk).status == "received"
+    assert not any(m.to in (["rosa@example.org"], ["b@example.org"]) for m in mailoutbox)
+    assert all(stale.reference not in m.body for m in mailoutbox)
+    # Idempotent: nothing more to close, and one record of it.
+    assert desk_unconfirmed_close() == 0
+    assert (
+        AuditEvent.objects.filter(
+            action="privacy.desk.not_confirmed", target_id=str(stale.pk)
+        ).count()
+        == 1
+    )
+    # Late in its month, an unconfirmed form request is still nobody's to remind.
+    late = _submit(received_at=now - timedelta(days=5), requester_email="d@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        desk_reminders_send(now=now + timedelta(days=1, hours=1))
+    late.refresh_from_db()
+    assert late.first_reminder_at is None
+
+
+def test_p47_the_representative_is_told_when_the_person_keeps_their_account(
+    client, desk_staff, make_user, django_capture_on_commit_callbacks, mailoutbox
+):
+    from lyceum.privacy.services import erasure_cancel
+
+    person = make_user(email="claudette@example.org", name="Claudette Colvin")
+    request = _verified(
+        _submit(
+            kind="erasure",
+            on_behalf=True,
+            requester_name="Fred Gray",
+            requester_email="fred@gray-law.example",
+            subject_name="Claudette Colvin",
+            subject_email="claudette@example.org",
+        ),
+        "authorisation",
+        "Signed authorisation seen; not kept.",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        desk_staff.post(
+            reverse("desk:detail", args=[request.public_id]),
+            {"action": "decide", "decide-decision": "carry_out", "decide-outcome": "Deleting."},
+        )
+    request.refresh_from_db()
+    assert request.status == "in_progress"
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        erasure_cancel(request=request, actor=person)
+    request.refresh_from_db()
+    assert request.status == "withdrawn"
+    to_fred = [m for m in mailoutbox if m.to == ["fred@gray-law.example"]]
+    assert len(to_fred) == 1
+    assert "chose to keep their account" in to_fred[0].body
+    assert request.reference in to_fred[0].body
+
+
+def test_p47_the_form_says_what_is_needed_for_someone_else_and_sums_up_its_errors(
+    client, django_capture_on_commit_callbacks
+):
+    page = client.get(reverse("desk:form")).content.decode()
+    assert "If you are asking for someone else" in page
+    assert "their name and their email address with us are required" in page
+    for field in ("subject_name", "subject_email"):
+        label = re.search(rf'<label for="id_{field}">(.*?)</label>', page, re.S)
+        assert label and "required if you ask for someone else" in label.group(1)
+        assert "(optional)" not in label.group(1)
+    assert page.count("error-summary") == 0
+
+    response = _send(
+        client, django_capture_on_commit_callbacks, on_behalf="yes", requester_name="", kind=""
+    )
+    page = response.content.decode()
+    summary = re.search(r'<div class="[^"]*error-summary"[^>]*>(.*?)</div>', page, re.S)
+    assert summary and 'role="alert"' in page[summary.start() : summary.start() + 200]
+    links = re.findall(r'<a href="#([^"]+)">', summary.group(1))
+    assert links == ["id_kind_0", "id_requester_name", "id_subject_name", "id_subject_email"]
+    assert "You ask for someone else: give the name of the person" in summary.group(1)
+    assert page.index("error-summary") < page.index('name="requester_name"')
+
+    # Their own data, with someone else's details filled in: said clearly.
+    response = _send(
+        client, django_capture_on_commit_callbacks, subject_email="claudette@example.org"
+    )
+    assert "Details about someone else are filled in" in response.content.decode()
+    assert not RightsRequest.objects.exists()
+
+
+def test_p47_the_copy_is_not_sent_when_the_verification_stopped_holding_before_it_was_built(
+    client, desk_staff, make_user, media, django_capture_on_commit_callbacks, mailoutbox
+):
+    from allauth.account.models import EmailAddress
+
+    from lyceum.privacy.desk import desk_archive_build
+
+    rosa = make_user(email="rosa@example.org", name="Rosa Parks")
+    request = _verified(_submit(), "email")
+    desk_staff.post(
+        reverse("desk:detail", args=[request.public_id]),
+        {"action": "decide", "decide-decision": "carry_out", "decide-outcome": "Here."},
+    )  # the job building the copy is queued, not run
+    request.refresh_from_db()
+    assert request.status == "in_progress"
+    # Meanwhile the account's address changes: rosa@example.org is no longer one of its own.
+    rosa.email = "rosa.parks@example.net"
+    rosa.save(update_fields=["email"])
+    EmailAddress.objects.filter(user=rosa).update(email="rosa.parks@example.net")
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        desk_archive_build(request_id=request.pk, base_url="http://testserver/")
+    request.refresh_from_db()
+    assert request.status == "in_progress" and request.files_sent == []
+    assert not DataExport.objects.exists() and mailoutbox == []
+    assert AuditEvent.objects.filter(
+        action="privacy.desk.file_refused", target_id=str(request.pk)
+    ).exists()
