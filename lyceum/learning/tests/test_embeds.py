@@ -46,9 +46,7 @@ def video_lesson(school):
     return school
 
 
-def test_p06_a_video_is_withheld_until_content_from_other_sites_is_allowed(
-    client, video_lesson
-):
+def test_p06_a_video_is_withheld_until_content_from_other_sites_is_allowed(client, video_lesson):
     client.force_login(video_lesson.learner)
     url = reverse("learning:class", args=[video_lesson.klass.pk])
     response = client.get(url)
