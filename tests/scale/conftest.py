@@ -29,6 +29,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 LYCEUM = [sys.executable, "-m", "lyceum.cli"]
@@ -311,6 +312,8 @@ def cluster(
             "EMAIL_URL": smtp_server.url,
             # One key for all processes: sessions signed by one are read by the others.
             "SECRET_KEY": "scale-" + uuid.uuid4().hex + uuid.uuid4().hex,
+            # And the test's own field keys: what a web process encrypts, the test reads.
+            "LYCEUM_FIELD_KEYS": ",".join(settings.LYCEUM_FIELD_KEYS),
             "PYTHONUNBUFFERED": "1",
         }
     )
