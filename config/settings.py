@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "lyceum.orgs",
     "lyceum.learning",
     "lyceum.analytics",
+    "lyceum.speech",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from lyceum.privacy import views as privacy_views
+from lyceum.web.api import api
 
 admin.site.site_header = settings.LYCEUM_SCHOOL["name"]
 admin.site.site_title = settings.LYCEUM_SCHOOL["name"]
@@ -18,6 +19,8 @@ urlpatterns = [
     path("privacy/", include("lyceum.privacy.public_urls")),
     path("privacy/requests/", include("lyceum.privacy.desk_urls")),
     path("analytics/", include("lyceum.analytics.urls")),
+    path("api/", api.urls),
+    path("practice/", include("lyceum.speech.practice_urls")),
     path("accounts/", include("allauth.urls")),
     path("organisations/", include("lyceum.orgs.urls")),
     path("", include("lyceum.learning.urls")),

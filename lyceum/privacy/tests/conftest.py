@@ -75,6 +75,22 @@ def _learning(person: User, instructor: User) -> None:
         upload=SimpleUploadedFile(f"{NAME} notes.txt", b"Notes by " + NAME.encode()),
     )
     PseudonymKey.objects.create(user=person, handle="ZQ77", secret_hash=make_password("X"))
+    # The person set a practice sentence (as an instructor elsewhere) and read it aloud.
+    from lyceum.speech.models import PracticeAttempt, PracticeSentence
+
+    sentence = PracticeSentence.objects.create(
+        klass=klass, text="The cat sat on the mat.", created_by=person
+    )
+    PracticeAttempt.objects.create(
+        user=person,
+        sentence=sentence,
+        text=sentence.text,
+        pronunciation=80,
+        accuracy=82,
+        fluency=75,
+        completeness=100,
+        result={"words": [{"word": "Quillfeather", "accuracy_score": 70}]},
+    )
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Speech: the pronunciation assessment engine (``lyceum.speech.engine``) and its API."""

@@ -1,0 +1,4 @@
+"""The learners' pronunciation practice pages."""
+
+app_name = "practice"
+urlpatterns: list = []
