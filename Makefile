@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install browser lint pytest e2e bench bench-slice clean
+.PHONY: run test install browser speech-tools lint pytest e2e bench bench-slice clean
 
 run: install  ## migrate, load demo data and serve on http://127.0.0.1:8000
 	$(BIN)/lyceum migrate --no-input -v0
@@ -19,7 +19,7 @@ run: install  ## migrate, load demo data and serve on http://127.0.0.1:8000
 	$(BIN)/lyceum demo
 	$(BIN)/lyceum serve --host $(HOST) --port $(PORT)
 
-test: install browser lint pytest  ## the whole suite: lint, types, then every test
+test: install browser speech-tools lint pytest  ## the whole suite: lint, types, then every test
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -34,6 +34,16 @@ browser:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); \
 	  else echo "Browser tests need Chromium: sudo apt-get install chromium" >&2; exit 1; fi; \
+	fi
+
+# The speech tutor spells unknown words with espeak-ng, and its tests read aloud with it;
+# the benchmark also uses flite and festival voices. Installed when missing and we may.
+SPEECH_PACKAGES := espeak-ng flite festival festvox-kallpc16k festvox-us-slt-hts festvox-kdlpc16k
+speech-tools:
+	@if ! command -v espeak-ng >/dev/null || ! command -v flite >/dev/null || ! command -v text2wave >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SPEECH_PACKAGES) >/dev/null); \
+	  else echo "The speech tutor needs: sudo apt-get install $(SPEECH_PACKAGES)" >&2; exit 1; fi; \
 	fi
 
 lint: install
