@@ -2,7 +2,8 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+# Like Django's, but speech API uploads stay in memory however large (P39).
+from lyceum.speech.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()

@@ -113,6 +113,10 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "allauth.mfa",
+    # OAuth2 client credentials for the speech API (P40); its token endpoint only, /o/token/.
+    "oauth2_provider",
+    # django-ninja's own copy of Swagger UI for /api/docs (no CDN, no inline script: CSP).
+    "ninja",
     "lyceum.core",
     "lyceum.privacy",
     "lyceum.accounts",
@@ -426,6 +430,34 @@ if not LYCEUM_BACKUP_KEY:
 LYCEUM_ERASURE_GRACE_DAYS = env.int("LYCEUM_ERASURE_GRACE_DAYS", default=30)
 if not 0 <= LYCEUM_ERASURE_GRACE_DAYS <= 183:
     raise ImproperlyConfigured("LYCEUM_ERASURE_GRACE_DAYS must be between 0 and 183 (6 months).")
+
+# The speech API (P39, P40)
+# django-oauth-toolkit issues access tokens to API clients by the client-credentials grant
+# only (the validator refuses every other grant), so no token ever names a person.
+OAUTH2_PROVIDER = {
+    "SCOPES": {"assess": "Assess recordings", "usage": "Read usage figures"},
+    "DEFAULT_SCOPES": ["assess"],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    # Every recommendation of the OAuth 2.0 Security BCP (RFC 9700); among them, only a hash
+    # of each token is stored, like the API keys.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "OAUTH2_VALIDATOR_CLASS": "lyceum.speech.clients.ClientCredentialsValidator",
+}
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+# Recordings up to this length are assessed during the request; longer ones (up to the
+# engine's cap) get a job to poll.
+LYCEUM_SPEECH_API_SYNC_SECONDS = env.float("LYCEUM_SPEECH_API_SYNC_SECONDS", default=15.0)
 
 # Security
 # Sessions carry the signed-in person's id in a column, so they can be revoked at once.

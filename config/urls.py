@@ -22,7 +22,10 @@ urlpatterns = [
     path("api/", api.urls),
     path("practice/", include("lyceum.speech.practice_urls")),
     path("accounts/", include("allauth.urls")),
+    path("organisations/<slug:slug>/developers/", include("lyceum.speech.developer_urls")),
     path("organisations/", include("lyceum.orgs.urls")),
+    # OAuth2 client credentials for the speech API: the token endpoint, /o/token/.
+    path("o/", include("lyceum.speech.oauth_urls", namespace="oauth2_provider")),
     path("", include("lyceum.learning.urls")),
     path("admin/", admin.site.urls),
 ]

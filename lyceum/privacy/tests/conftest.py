@@ -157,6 +157,11 @@ def full_person(
         user=person, kind=ProcessingLimit.Kind.OBJECTION, purpose="marketing", reason=NAME
     )
     _learning(person, staff)
+    # The person made an API key for their company's speech app.
+    from lyceum.speech.services import api_client_create, api_key_create
+
+    speech_client = api_client_create(actor=None, organisation=org, name="Acme app")
+    api_key_create(actor=person, client=speech_client, label="ci", scopes=["assess"])
     from lyceum.privacy.consent import consent_record
     from lyceum.privacy.models import ConsentRecord
 
