@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install browser speech-tools lint pytest e2e bench bench-slice clean
+.PHONY: run test install browser speech-tools lint pytest e2e bench bench-slice bench-speech bench-speech-slice clean
 
 run: install  ## migrate, load demo data and serve on http://127.0.0.1:8000
 	$(BIN)/lyceum migrate --no-input -v0
@@ -38,9 +38,9 @@ browser:
 
 # The speech tutor spells unknown words with espeak-ng, and its tests read aloud with it;
 # the benchmark also uses flite and festival voices. Installed when missing and we may.
-SPEECH_PACKAGES := espeak-ng flite festival festvox-kallpc16k festvox-us-slt-hts festvox-kdlpc16k
+SPEECH_PACKAGES := espeak-ng flite festival festvox-kallpc16k festvox-us-slt-hts festvox-kdlpc16k sox
 speech-tools:
-	@if ! command -v espeak-ng >/dev/null || ! command -v flite >/dev/null || ! command -v text2wave >/dev/null; then \
+	@if ! command -v espeak-ng >/dev/null || ! command -v flite >/dev/null || ! command -v text2wave >/dev/null || ! command -v sox >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SPEECH_PACKAGES) >/dev/null); \
 	  else echo "The speech tutor needs: sudo apt-get install $(SPEECH_PACKAGES)" >&2; exit 1; fi; \
@@ -69,6 +69,16 @@ bench: install  ## HTTP pages; the privacy engine at 10,000 and 100,000 people; 
 bench-slice: install
 	$(BIN)/python -m bench.privacy --users 2000 --sample 10 --sweep-rows 20000
 	$(BIN)/python -m bench.learning --sizes 300,1500 --requests 10
+
+# The speech tutor's accuracy and cost on a synthesised test set (see bench/speech/README.md).
+bench-speech: install speech-tools  ## ~2 min to build the recordings, ~25 min to score them
+	$(BIN)/python -m bench.speech.generate
+	$(BIN)/python -m bench.speech
+
+# Its CI slice: three voices, clean audio; fails when accuracy falls below the floors.
+bench-speech-slice: install speech-tools
+	$(BIN)/python -m bench.speech.generate --voices flite-slt,festival-kal,espeak-us --conditions clean
+	$(BIN)/python -m bench.speech --slice
 
 clean:
 	rm -rf .venv .tools var
