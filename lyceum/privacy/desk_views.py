@@ -72,6 +72,23 @@ def _within_limits(request: HttpRequest, address: str) -> bool:
 # --- The public side ---------------------------------------------------------------------------
 
 
+# What the public form and the staff's form both ask about a request.
+REQUEST_FIELDS = (
+    "kind",
+    "requester_name",
+    "requester_email",
+    "on_behalf",
+    "representative_of",
+    "subject_name",
+    "subject_email",
+    "details",
+)
+
+
+def _request_fields(data: dict[str, Any]) -> dict[str, Any]:
+    return {name: data[name] for name in REQUEST_FIELDS}
+
+
 @require_http_methods(["GET", "POST"])
 def request_form(request: HttpRequest) -> HttpResponse:
     """Anyone, with or without an account, or a company's representative (P47)."""
@@ -91,14 +108,7 @@ def request_form(request: HttpRequest) -> HttpResponse:
             )
             return render(request, "privacy/desk/form.html", {"form": form}, status=429)
         desk.desk_request_submit(
-            kind=data["kind"],
-            requester_name=data["requester_name"],
-            requester_email=data["requester_email"],
-            on_behalf=data["on_behalf"],
-            representative_of=data["representative_of"],
-            subject_name=data["subject_name"],
-            subject_email=data["subject_email"],
-            details=data["details"],
+            **_request_fields(data),
             language=translation.get_language() or settings.LANGUAGE_CODE,
             base_url=request.build_absolute_uri("/"),
         )
@@ -223,14 +233,7 @@ def enter(request: HttpRequest) -> HttpResponse:
             else timezone.make_aware(datetime.combine(received_on, time.min))
         )
         rights_request = desk.desk_request_submit(
-            kind=data["kind"],
-            requester_name=data["requester_name"],
-            requester_email=data["requester_email"],
-            on_behalf=data["on_behalf"],
-            representative_of=data["representative_of"],
-            subject_name=data["subject_name"],
-            subject_email=data["subject_email"],
-            details=data["details"],
+            **_request_fields(data),
             language=data["language"],
             base_url=request.build_absolute_uri("/"),
             channel=RightsRequest.Channel.STAFF,

@@ -4,6 +4,8 @@ for review, and see their usage. Another organisation's clients are "not found".
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -47,7 +49,7 @@ def clients(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             actor=request.user, organisation=organisation, name=form.cleaned_data["name"]
         )
         messages.success(request, _("The client is made. Now give it a key."))
-        return redirect("developer:client", slug=slug, client_pk=client.pk)
+        return redirect("developer:client", slug=organisation.slug, client_pk=client.pk)
     return render(
         request,
         "speech/developer/clients.html",
@@ -95,30 +97,42 @@ def _client_page(
     return render(request, "speech/developer/client.html", context, status=status)
 
 
-def _client(request: AuthenticatedRequest, slug: str, client_pk: int) -> Any:
-    organisation = _organisation(request, slug)
-    if isinstance(organisation, HttpResponse):
-        return organisation, None
-    return organisation, selectors.api_client_of_or_404(organisation=organisation, pk=client_pk)
+ClientView = Callable[..., HttpResponseBase]
 
 
-@login_required
+def client_view(view: ClientView) -> Callable[..., HttpResponseBase]:
+    """A view of one API client: signed in, administering its organisation with a second
+    factor; the view gets the organisation and the client (another's is "not found")."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapper(
+        request: AuthenticatedRequest, slug: str, client_pk: int, **kwargs: Any
+    ) -> HttpResponseBase:
+        organisation = _organisation(request, slug)
+        if isinstance(organisation, HttpResponse):
+            return organisation
+        client = selectors.api_client_of_or_404(organisation=organisation, pk=client_pk)
+        return view(request, organisation, client, **kwargs)
+
+    return wrapper
+
+
+@client_view
 @never_cache
-def client_detail(request: AuthenticatedRequest, slug: str, client_pk: int) -> HttpResponse:
-    organisation, client = _client(request, slug, client_pk)
-    if client is None:
-        return organisation
+def client_detail(
+    request: AuthenticatedRequest, organisation: Organisation, client: ApiClient
+) -> HttpResponse:
     return _client_page(request, organisation, client)
 
 
-@login_required
+@client_view
 @never_cache
 @require_POST
-def key_create(request: AuthenticatedRequest, slug: str, client_pk: int) -> HttpResponse:
+def key_create(
+    request: AuthenticatedRequest, organisation: Organisation, client: ApiClient
+) -> HttpResponse:
     """Make a key and show it, this once: only its hash is kept (P40)."""
-    organisation, client = _client(request, slug, client_pk)
-    if client is None:
-        return organisation
     form = ApiKeyForm(request.POST)
     if not form.is_valid():
         return _client_page(request, organisation, client, key_form=form, status=400)
@@ -132,31 +146,27 @@ def key_create(request: AuthenticatedRequest, slug: str, client_pk: int) -> Http
     return _client_page(request, organisation, client, new_key=new)
 
 
-@login_required
+@client_view
 @require_POST
 def key_revoke(
-    request: AuthenticatedRequest, slug: str, client_pk: int, key_pk: int
+    request: AuthenticatedRequest, organisation: Organisation, client: ApiClient, key_pk: int
 ) -> HttpResponse:
-    organisation, client = _client(request, slug, client_pk)
-    if client is None:
-        return organisation
     key = get_object_or_404(ApiKey, client=client, pk=key_pk)
     services.api_key_revoke(actor=request.user, key=key)
     messages.success(
         request,
         _("The key “%(label)s” is revoked: it is refused from now on.") % {"label": key.label},
     )
-    return redirect("developer:client", slug=slug, client_pk=client.pk)
+    return redirect("developer:client", slug=organisation.slug, client_pk=client.pk)
 
 
-@login_required
+@client_view
 @never_cache
 @require_POST
-def oauth_create(request: AuthenticatedRequest, slug: str, client_pk: int) -> HttpResponse:
+def oauth_create(
+    request: AuthenticatedRequest, organisation: Organisation, client: ApiClient
+) -> HttpResponse:
     """OAuth2 client credentials, replacing any earlier ones; the secret is shown once."""
-    organisation, client = _client(request, slug, client_pk)
-    if client is None:
-        return organisation
     application, secret = services.api_client_oauth_create(actor=request.user, client=client)
     return _client_page(
         request,
@@ -166,25 +176,23 @@ def oauth_create(request: AuthenticatedRequest, slug: str, client_pk: int) -> Ht
     )
 
 
-@login_required
+@client_view
 @require_POST
-def oauth_revoke(request: AuthenticatedRequest, slug: str, client_pk: int) -> HttpResponse:
-    organisation, client = _client(request, slug, client_pk)
-    if client is None:
-        return organisation
+def oauth_revoke(
+    request: AuthenticatedRequest, organisation: Organisation, client: ApiClient
+) -> HttpResponse:
     services.api_client_oauth_revoke(actor=request.user, client=client)
     messages.success(
         request, _("The OAuth2 credentials and every token made with them are revoked.")
     )
-    return redirect("developer:client", slug=slug, client_pk=client.pk)
+    return redirect("developer:client", slug=organisation.slug, client_pk=client.pk)
 
 
-@login_required
+@client_view
 @require_POST
-def review_set(request: AuthenticatedRequest, slug: str, client_pk: int) -> HttpResponse:
-    organisation, client = _client(request, slug, client_pk)
-    if client is None:
-        return organisation
+def review_set(
+    request: AuthenticatedRequest, organisation: Organisation, client: ApiClient
+) -> HttpResponse:
     form = ReviewForm(request.POST)
     if not form.is_valid():
         return _client_page(request, organisation, client, review_form=form, status=400)
@@ -197,29 +205,25 @@ def review_set(request: AuthenticatedRequest, slug: str, client_pk: int) -> Http
         )
     else:
         messages.success(request, _("Recordings are no longer kept; those kept are deleted."))
-    return redirect("developer:client", slug=slug, client_pk=client.pk)
+    return redirect("developer:client", slug=organisation.slug, client_pk=client.pk)
 
 
-@login_required
+@client_view
 @require_POST
-def recordings_delete(request: AuthenticatedRequest, slug: str, client_pk: int) -> HttpResponse:
-    organisation, client = _client(request, slug, client_pk)
-    if client is None:
-        return organisation
+def recordings_delete(
+    request: AuthenticatedRequest, organisation: Organisation, client: ApiClient
+) -> HttpResponse:
     services.review_recordings_delete(actor=request.user, client=client)
     messages.success(request, _("Every recording kept for review is deleted."))
-    return redirect("developer:client", slug=slug, client_pk=client.pk)
+    return redirect("developer:client", slug=organisation.slug, client_pk=client.pk)
 
 
-@login_required
+@client_view
 @never_cache
 def recording_audio(
-    request: AuthenticatedRequest, slug: str, client_pk: int, recording_pk: int
+    request: AuthenticatedRequest, organisation: Organisation, client: ApiClient, recording_pk: int
 ) -> HttpResponseBase:
     """A recording kept for review, to its client's administrators only."""
-    organisation, client = _client(request, slug, client_pk)
-    if client is None:
-        return organisation
     recording = get_object_or_404(selectors.review_recordings_of(client), pk=recording_pk)
     name = recording.audio.name or ""
     if not name or not default_storage.exists(name):
