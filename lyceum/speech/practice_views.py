@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from lyceum.accounts.http import AuthenticatedRequest
 from lyceum.learning.selectors import class_for_instructor
-from lyceum.speech import practice
+from lyceum.speech import practice, practice_results
 from lyceum.speech.models import PracticeAttempt
 from lyceum.speech.practice import PracticeError
 from lyceum.speech.practice_forms import PracticeForm, SentenceForm, language_name
@@ -87,8 +87,8 @@ def _result_context(attempt: PracticeAttempt) -> dict[str, Any]:
     return {
         "attempt": attempt,
         "again": _again(attempt),
-        "words": practice.words_of(attempt.result),
-        "sounds": practice.sounds_to_work_on(attempt.result),
+        "words": practice_results.words_of(attempt.result),
+        "sounds": practice_results.sounds_to_work_on(attempt.result),
         "good": practice.GOOD,
         "fair": practice.FAIR,
     }
@@ -184,7 +184,7 @@ def attempt_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def progress(request: AuthenticatedRequest) -> HttpResponse:
-    overall, sentences = practice.progress_of(request.user)
+    overall, sentences = practice_results.progress_of(request.user)
     page = Paginator(practice.attempts_of(request.user), 25).get_page(request.GET.get("page"))
     context = {
         "overall": overall,

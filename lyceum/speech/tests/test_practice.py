@@ -25,7 +25,7 @@ from lyceum.privacy.erasure import erase
 from lyceum.privacy.export import export_archive
 from lyceum.privacy.models import AuditEvent, ProcessingLimit
 from lyceum.privacy.services import processing_limit_set
-from lyceum.speech import practice, practice_views
+from lyceum.speech import practice, practice_results, practice_views
 from lyceum.speech.models import PracticeAttempt, PracticeSentence
 from lyceum.speech.practice import PracticeError
 
@@ -112,7 +112,7 @@ def test_a_learner_reads_a_built_in_sentence_and_sees_each_word_scored(client, s
 
     page = client.get(response.url).content.decode()
     assert "Word by word" in page and "Sounds to work on" in page
-    read = [w for w in practice.words_of(attempt.result) if w.score is not None]
+    read = [w for w in practice_results.words_of(attempt.result) if w.score is not None]
     assert read, "some words were heard"
     for word in read:  # each word is coloured by its band and says it in words too
         assert f'data-band="{word.band}"' in page
@@ -375,7 +375,7 @@ def test_progress_shows_scores_over_time_overall_and_per_sentence(client, school
     assert "4 readings, from 40 to 90" in page  # the overall chart's text alternative
     assert "Last 3 readings, from 40 to 70" in page
     assert "<td>3</td><td>40</td><td>70</td><td>70</td>" in page  # count, first, best, latest
-    overall, sentences = practice.progress_of(school.learner)
+    overall, sentences = practice_results.progress_of(school.learner)
     assert [a.pronunciation for a in overall.attempts] == [40, 55, 70, 90]
     assert overall.points[0].y > overall.points[-1].y  # higher scores are drawn higher
     assert [s.text for s in sentences] == ["Another sentence to read.", FOX]
@@ -420,7 +420,7 @@ RESULT = {
 
 
 def test_words_are_banded_and_skipped_or_extra_words_marked():
-    words = practice.words_of(RESULT)
+    words = practice_results.words_of(RESULT)
     assert [(w.text, w.score, w.band) for w in words] == [
         ("Think", 45, "poor"),
         ("", None, "inserted"),
@@ -432,7 +432,7 @@ def test_words_are_banded_and_skipped_or_extra_words_marked():
 
 
 def test_the_sounds_to_work_on_are_the_lowest_heard_in_a_readable_form():
-    sounds = practice.sounds_to_work_on(RESULT)
+    sounds = practice_results.sounds_to_work_on(RESULT)
     assert [(s.phone, s.symbol, s.example, s.score, s.words) for s in sounds] == [
         ("th", "θ", "think", 30, ("Think", "three")),
         ("ng", "ŋ", "sing", 70, ("Think",)),
