@@ -44,6 +44,7 @@ from lyceum.speech.clients import (
     rate_limit_take,
     require_scope,
 )
+from lyceum.speech.engine.align import AlignmentFailed
 from lyceum.speech.engine.audio import AudioError
 from lyceum.speech.engine.languages import ModelMissing, UnknownLanguage, available
 from lyceum.speech.engine.lexicon import NoPronunciation, TextError
@@ -55,7 +56,14 @@ logger = logging.getLogger(__name__)
 FIELDS = ("audio", "text", "language")
 FORM_OVERHEAD = 64 * 1024  # boundaries, headers and the two text fields
 MAX_USAGE_DAYS = 90
-ENGINE_ERRORS = (AudioError, TextError, UnknownLanguage, ModelMissing, NoPronunciation)
+ENGINE_ERRORS = (
+    AudioError,
+    TextError,
+    UnknownLanguage,
+    ModelMissing,
+    NoPronunciation,
+    AlignmentFailed,
+)
 
 
 # Credentials

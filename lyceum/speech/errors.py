@@ -92,6 +92,13 @@ ERRORS: dict[str, tuple[int, str | Promise]] = {
         422,
         _("No speech model for this language. Available: %(languages)s."),
     ),
+    "alignment_failed": (
+        422,
+        _(
+            "The recording cannot be matched with the reference text: check that the text is "
+            "what was read aloud, in this language."
+        ),
+    ),
     "no_pronunciation": (
         422,
         _(

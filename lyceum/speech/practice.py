@@ -81,6 +81,10 @@ _MESSAGES: dict[str, Any] = {
         "A word of the sentence is in no dictionary, so it cannot be assessed. "
         "Choose another sentence or change that word."
     ),
+    "alignment_failed": gettext_lazy(
+        "Your reading cannot be matched with the sentence. Read exactly the sentence shown, "
+        "in its language, then try again."
+    ),
     "unknown_language": gettext_lazy("Pronunciation in this language cannot be assessed here."),
     "model_missing": gettext_lazy(
         "Pronunciation in this language cannot be assessed at the moment. "
@@ -130,6 +134,7 @@ def available_languages() -> list[str]:
 
 def _assess(audio: bytes, text: str, language: str) -> Assessment:
     # The engine (numpy, PyAV, pocketsphinx) loads on first use, not with the URLconf.
+    from lyceum.speech.engine.align import AlignmentFailed
     from lyceum.speech.engine.assess import assess
     from lyceum.speech.engine.audio import AudioError, Limits
     from lyceum.speech.engine.languages import ModelMissing, UnknownLanguage
@@ -139,7 +144,14 @@ def _assess(audio: bytes, text: str, language: str) -> Assessment:
         return assess(
             audio, text, language, limits=Limits(max_seconds=MAX_SECONDS, max_bytes=MAX_BYTES)
         )
-    except (AudioError, TextError, NoPronunciation, UnknownLanguage, ModelMissing) as error:
+    except (
+        AudioError,
+        TextError,
+        NoPronunciation,
+        UnknownLanguage,
+        ModelMissing,
+        AlignmentFailed,
+    ) as error:
         raise _fail(error.code) from error
 
 

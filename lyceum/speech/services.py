@@ -233,7 +233,7 @@ def clip_prepare(*, data: bytes, text: str, language: str) -> Clip:
     resolve(language)
     limits = engine_limits()
     samples = audio_io.decode(audio_io.read_input(data, limits), limits)
-    if audio_io.voiced_seconds(samples) < audio_io.MIN_SPEECH_SECONDS:
+    if not audio_io.has_speech(samples):
         raise audio_io.NoSpeech("No speech was heard: the recording is silent or holds only noise.")
     return Clip(wav=wav_bytes(samples), seconds=samples.size / audio_io.SAMPLE_RATE)
 

@@ -36,12 +36,17 @@ from lyceum.speech.engine.lexicon import (
 BEAM = 1e-300
 SILENCE = "SIL"
 FILLERS = {"<s>", "</s>", "<sil>", "[NOISE]", "[SPEECH]", "(NULL)", ""}
+FAILED = (
+    "The recording cannot be matched with the reference text: check that the text is what "
+    "was read aloud, in this language."
+)
 # The search left active between utterances (a search cannot be removed while active).
 IDLE_SEARCH = "loop"
 
 
 class AlignmentFailed(RuntimeError):
-    """The aligner found no path through the whole text (it should not happen)."""
+    """The aligner found no path through the whole text: the recording is not a reading of
+    it (another language's sounds spelled in this one, a tone...)."""
 
     code = "alignment_failed"
 
@@ -192,9 +197,10 @@ def align(decoder: Decoder, raw: bytes, indexed_keys: list[tuple[int, str]]) -> 
     try:
         _decode(decoder, raw)
         hyp = decoder.hyp()
-        found = [_base(s.word) for s in decoder.seg() if _base(s.word) not in FILLERS]
+        segments = list(decoder.seg() or []) if hyp is not None else []
+        found = [_base(s.word) for s in segments if _base(s.word) not in FILLERS]
         if hyp is None or found != [key for _, key in indexed_keys]:
-            raise AlignmentFailed("The recording could not be aligned with the text.")
+            raise AlignmentFailed(FAILED)
         decoder.set_alignment()
         _decode(decoder, raw)
         alignment = decoder.get_alignment()
@@ -202,7 +208,7 @@ def align(decoder: Decoder, raw: bytes, indexed_keys: list[tuple[int, str]]) -> 
         decoder.activate_search(IDLE_SEARCH)
         decoder.remove_search("align")
     if alignment is None:
-        raise AlignmentFailed("The recording could not be aligned with the text.")
+        raise AlignmentFailed(FAILED)
     words: list[AlignedWord] = []
     pending = iter(indexed_keys)
     for entry in alignment:

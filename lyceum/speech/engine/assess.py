@@ -190,7 +190,7 @@ class Recogniser:
     ) -> Analysis:
         """Run the searches over (unpadded) 16 kHz samples read from ``text``."""
         words = split_reference(text)
-        if audio_io.voiced_seconds(samples) < audio_io.MIN_SPEECH_SECONDS:
+        if not audio_io.has_speech(samples):
             raise audio_io.NoSpeech(
                 "No speech was heard: the recording is silent or holds only noise."
             )

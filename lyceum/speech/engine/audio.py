@@ -7,6 +7,7 @@ that says what is wrong, never as a crash deeper in the engine.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +24,10 @@ PAD_SAMPLES = int(PAD_SECONDS * SAMPLE_RATE)
 # Low noise rather than digital silence: the acoustic model has seen no zero frames, and a
 # recording cut right after its last word otherwise leaves the aligner no room to end in.
 PAD_NOISE_RMS = 4.0
-MIN_SPEECH_SECONDS = 0.3
+MIN_SPEECH_SECONDS = 0.2  # voiced: a short word read quickly has 0.25 s
 PERIODICITY = 0.5
+MIN_SPECTRAL_CHANGE_DB = 1.3  # tones, hums, buzzes: under 0.9; speech: 1.8 and more
+WINDOW, HOP = 640, 320  # 40 ms windows every 20 ms, for the speech checks
 
 
 class AudioError(ValueError):
@@ -135,22 +138,27 @@ def pad(samples: np.ndarray) -> np.ndarray:
     return np.concatenate([noise[:PAD_SAMPLES], samples, noise[PAD_SAMPLES:]])
 
 
+def _windows(samples: np.ndarray) -> np.ndarray:
+    """40 ms windows every 20 ms, each without its mean."""
+    frame, hop = WINDOW, HOP
+    x = samples.astype(np.float64)
+    count = 1 + (x.size - frame) // hop
+    windows = np.lib.stride_tricks.sliding_window_view(x, frame)[::hop][:count]
+    return windows - windows.mean(axis=1, keepdims=True)
+
+
 def voiced_seconds(samples: np.ndarray) -> float:
     """How long the recording is voiced: loud enough and periodic at a speaking pitch.
 
     Silence is quiet and noise (hiss, static, wind) is aperiodic, so neither counts, where
     an energy or WebRTC-style voice detector takes steady loud noise for speech.
     """
-    frame, hop = 640, 320  # 40 ms windows every 20 ms
-    if samples.size < frame:
+    if samples.size < WINDOW:
         return 0.0
-    x = samples.astype(np.float64)
-    count = 1 + (x.size - frame) // hop
-    windows = np.lib.stride_tricks.sliding_window_view(x, frame)[::hop][:count]
-    windows = windows - windows.mean(axis=1, keepdims=True)
+    windows = _windows(samples)
     rms = np.sqrt((windows**2).mean(axis=1))
-    spectrum = np.fft.rfft(windows * np.hanning(frame), n=2 * frame, axis=1)
-    autocorr = np.fft.irfft(np.abs(spectrum) ** 2, axis=1)[:, :frame]
+    spectrum = np.fft.rfft(windows * np.hanning(WINDOW), n=2 * WINDOW, axis=1)
+    autocorr = np.fft.irfft(np.abs(spectrum) ** 2, axis=1)[:, :WINDOW]
     lags = slice(SAMPLE_RATE // 400, SAMPLE_RATE // 60)  # pitch between 60 and 400 Hz
     # A voice's autocorrelation falls, then rises again to a peak at its pitch period; that
     # of low-passed noise (rumble, brown noise) only falls. So the height of the peak above
@@ -161,4 +169,37 @@ def voiced_seconds(samples: np.ndarray) -> float:
     voiced = (periodicity > PERIODICITY) & (rms > 20.0)
     # Noise is periodic by chance in a frame here and there; a vowel lasts several frames.
     runs = voiced[:-2] & voiced[1:-1] & voiced[2:]
-    return float(runs.sum() * hop / SAMPLE_RATE)
+    return float(runs.sum() * HOP / SAMPLE_RATE)
+
+
+def spectral_change(samples: np.ndarray) -> float:
+    """How much the sound's spectral shape changes over the recording, in dB.
+
+    The shape of each loud window (its energy in 16 bands from 100 Hz to 6 kHz, loudness
+    taken out) is compared with the recording's median shape; the median distance is
+    returned. A voice moves from sound to sound (even a held vowel wavers, 2 dB and more);
+    a tone, a hum or a buzz, periodic and loud as it is, stays within 1 dB.
+    """
+    if samples.size < WINDOW:
+        return 0.0
+    windows = _windows(samples)
+    loud = np.sqrt((windows**2).mean(axis=1)) > 20.0
+    if loud.sum() < 3:
+        return 0.0
+    power = np.abs(np.fft.rfft(windows[loud] * np.hanning(WINDOW), n=2 * WINDOW, axis=1)) ** 2
+    freqs = np.fft.rfftfreq(2 * WINDOW, 1 / SAMPLE_RATE)
+    edges = np.geomspace(100, 6000, 17)
+    in_band = [(freqs >= lo) & (freqs < hi) for lo, hi in itertools.pairwise(edges)]
+    bands = np.stack([power[:, band].sum(axis=1) for band in in_band], axis=1)
+    shape = 10 * np.log10(bands + 1e-3)
+    shape -= shape.mean(axis=1, keepdims=True)
+    distance = np.sqrt(((shape - np.median(shape, axis=0)) ** 2).mean(axis=1))
+    return float(np.median(distance))
+
+
+def has_speech(samples: np.ndarray) -> bool:
+    """Voiced long enough, and not a steady tone (see the two measures)."""
+    return (
+        voiced_seconds(samples) >= MIN_SPEECH_SECONDS
+        and spectral_change(samples) >= MIN_SPECTRAL_CHANGE_DB
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -11,9 +12,11 @@ from typing import Any
 
 from lyceum.speech.engine.assess import assess
 
+logger = logging.getLogger(__name__)
+
 # Every error the engine raises on bad input has a ``code``; anything else is a bug and
 # is reported as ``internal_error`` for that line, without stopping the others.
-_INPUT_ERRORS = (ValueError, LookupError, RuntimeError, OSError)
+_INPUT_ERRORS = (ValueError, LookupError, OSError)
 
 
 def assess_item(item: dict[str, Any]) -> dict[str, Any]:
@@ -23,9 +26,14 @@ def assess_item(item: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(audio, str) or not isinstance(item.get("text"), str):
             raise ValueError('Each line needs "audio" (a path) and "text" (a string).')
         result = assess(audio, item["text"], item.get("language") or "en").to_dict()
-    except _INPUT_ERRORS as error:
-        code = getattr(error, "code", "invalid_input")
-        return {"audio": audio, "error": {"code": code, "message": str(error)}}
+    except Exception as error:  # one line's failure never stops the others
+        code = getattr(error, "code", None)
+        if not isinstance(code, str):
+            code = "invalid_input" if isinstance(error, _INPUT_ERRORS) else "internal_error"
+        if code == "internal_error":
+            logger.exception("Assessing %s failed", audio)
+        message = str(error) or type(error).__name__
+        return {"audio": audio, "error": {"code": code, "message": message}}
     return {"audio": audio, **result}
 
 

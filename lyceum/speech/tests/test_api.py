@@ -362,6 +362,7 @@ BAD_AUDIO = {
     "random bytes": (bytes(range(256)) * 64, 422, "audio_unreadable"),
     "silence": ("silence", 422, "no_speech"),
     "noise": ("noise", 422, "no_speech"),
+    "a steady tone": ("tone", 422, "no_speech"),
 }
 
 
@@ -374,6 +375,9 @@ def test_bad_audio_gets_a_clear_json_error(client, key, reading, case):
         data = wav_of(np.zeros(32_000, np.int16))
     elif data == "noise":
         data = wav_of(_noise())
+    elif data == "tone":
+        tone = 8000 * np.sin(2 * np.pi * 200 * np.arange(48_000) / 16_000)
+        data = wav_of(tone.astype(np.int16))
     assert_error(post(client, key, {"audio": data, "text": TEXT, "language": "en"}), status, code)
 
 
@@ -417,6 +421,7 @@ def test_a_recording_over_the_length_cap_is_refused(client, key, reading, monkey
         ("word " * 201, "en", "text_invalid"),
         ("x" * 1001, "en", "text_invalid"),
         (TEXT, "xx", "unknown_language"),
+        ("xqzzkrpt bbbbbbbbb", "en", "alignment_failed"),
     ],
 )
 def test_bad_text_or_language_gets_a_clear_json_error(client, key, reading, text, language, code):

@@ -46,15 +46,25 @@ def test_a_manifest_is_assessed_on_every_core_in_input_order(tmp_path):
         {"audio": "c.wav", "text": TEXT},
         {"audio": str(tmp_path / "b.wav"), "text": TEXT, "language": "en"},
         {"audio": "a.wav", "text": TEXT, "language": "xx"},
+        {"audio": "a.wav", "text": "xqzzkrpt bbbbbbbbb"},
     ]
     manifest = tmp_path / "batch.jsonl"
     manifest.write_text("\n".join(json.dumps(line) for line in lines) + "\n\nnot json\n")
     out = run("assess", "--manifest", str(manifest), "--workers", "2").splitlines()
     results = [json.loads(line) for line in out]
-    assert len(results) == 5
+    assert len(results) == 6
     assert results[0]["audio"].endswith("a.wav") and results[0]["CompletenessScore"] == 100.0
     assert results[1]["error"]["code"] == "audio_empty"
     river = next(w for w in results[2]["Words"] if w["Word"] == "river")
     assert river["ErrorType"] == "Omission"
     assert results[3]["error"]["code"] == "unknown_language"
-    assert results[4]["error"]["code"] == "invalid_input"
+    assert results[4]["error"]["code"] == "alignment_failed"  # and the next line goes on
+    assert results[5]["error"]["code"] == "invalid_input"
+
+
+@pytest.mark.parametrize("workers", ["0", "-1", "two"])
+def test_a_wrong_number_of_workers_is_refused_clearly(tmp_path, workers):
+    manifest = tmp_path / "batch.jsonl"
+    manifest.write_text("")
+    with pytest.raises(CommandError, match="whole number"):
+        run("assess", "--manifest", str(manifest), "--workers", workers)

@@ -146,6 +146,44 @@ def test_noise_is_no_speech():
         assess(wav_bytes(np.cumsum(rng.normal(0, 200, 16_000 * 3)) / 20), TEXT)
 
 
+def _tone(*freqs: float, seconds: float = 3.0, harmonics: int = 1) -> np.ndarray:
+    t = np.arange(int(16_000 * seconds)) / 16_000
+    wave = sum(
+        np.sin(2 * np.pi * f * k * t) / k for f in freqs for k in range(1, harmonics + 1)
+    )
+    return 8000 * wave / np.abs(wave).max()
+
+
+@pytest.mark.parametrize(
+    "sound",
+    [
+        _tone(200),  # a test tone
+        _tone(440, seconds=1.0),  # a beep
+        _tone(50, 100, 150),  # mains hum
+        _tone(120, harmonics=30),  # a buzz, rich in harmonics like a voice
+    ],
+    ids=["tone", "beep", "hum", "buzz"],
+)
+def test_a_steady_tone_hum_or_buzz_is_no_speech(sound):
+    assert audio_io.voiced_seconds(sound) > 0.5  # periodic and loud: it passes that test
+    with pytest.raises(audio_io.NoSpeech):
+        assess(wav_bytes(sound), TEXT)
+
+
+def test_a_single_word_and_a_held_vowel_are_speech():
+    for said in ("Park.", "Aaaaah."):
+        samples = audio_io.decode(espeak_wav(said), audio_io.Limits())
+        assert audio_io.has_speech(samples), said
+
+
+def test_a_reading_of_something_else_entirely_cannot_be_matched():
+    from lyceum.speech.engine.align import AlignmentFailed
+
+    with pytest.raises(AlignmentFailed) as raised:
+        assess(espeak_wav(TEXT), "xqzzkrpt bbbbbbbbb")
+    assert raised.value.code == "alignment_failed"
+
+
 def test_a_text_without_words_is_refused():
     with pytest.raises(TextError):
         assess(espeak_wav(TEXT), " ... !")

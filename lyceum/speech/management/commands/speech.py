@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 from typing import Any
@@ -7,6 +8,16 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lyceum.speech.engine.batch import assess_many, read_manifest
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
 
 
 class Command(BaseCommand):
@@ -24,7 +35,7 @@ class Command(BaseCommand):
         assess.add_argument("--text", help="the reference text that was read")
         assess.add_argument("--language", default="en", help="default: en")
         assess.add_argument("--manifest", type=Path, help="a JSON Lines file")
-        assess.add_argument("--workers", type=int, default=None, help="default: every core")
+        assess.add_argument("--workers", type=_positive, default=None, help="default: every core")
 
     def handle(self, *args: Any, **options: Any) -> None:
         manifest: Path | None = options["manifest"]
