@@ -1,10 +1,17 @@
-"""Django's ASGI handler, except that recordings sent to the speech API never touch the disk.
+"""Django's ASGI handler, except that recordings sent to be scored never touch the disk.
 
 Django reads a request's body before the view runs, into a temporary file that rolls over
 to disk past ``FILE_UPLOAD_MAX_MEMORY_SIZE`` (2.5 MB): a one-minute WAV would be written to
-``/tmp``. For ``POST /api/speech/…`` this handler reads the body into memory instead, up to
-the API's cap, and refuses anything larger with ``413`` before reading it (by its
-``Content-Length``) or as soon as it passes the cap (P39). Every other request is Django's.
+``/tmp``. This handler reads these bodies into memory instead, up to a cap:
+
+- ``POST /api/speech/…``: anything larger is refused with the API's JSON ``413`` before it
+  is read (by its ``Content-Length``) or as soon as it passes the cap (P39);
+- ``POST /practice/attempts/`` (a learner's reading): what passes the cap is received and
+  dropped, and the view gets the body cut there, so that it tells the learner, in their
+  language and on their page, that the recording is too large (its upload handler stops at
+  the practice cap).
+
+Every other request is Django's.
 
 ``config/asgi.py`` serves it with :func:`get_asgi_application`.
 """
@@ -20,8 +27,10 @@ import django
 from django.core.handlers.asgi import ASGIHandler
 
 SPEECH_API_PREFIX = "/api/speech/"
+PRACTICE_RECORD_PATH = "/practice/attempts/"
 
-_limit: ContextVar[int | None] = ContextVar("speech_upload_limit", default=None)
+# The cap on the body being read, and whether a body past it is refused (the API) or cut.
+_limit: ContextVar[tuple[int, bool] | None] = ContextVar("speech_upload_limit", default=None)
 
 
 class _TooLarge(Exception):
@@ -35,19 +44,33 @@ def _body_cap() -> int:
     return engine_limits().max_bytes + FORM_OVERHEAD
 
 
+def _practice_cap() -> int:
+    from lyceum.speech.practice import MAX_BYTES
+
+    return MAX_BYTES + 64 * 1024  # the form's other fields and the multipart framing
+
+
 class SpeechUploadASGIHandler(ASGIHandler):
     async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if not (
-            scope.get("method") == "POST" and scope.get("path", "").startswith(SPEECH_API_PREFIX)
+        path = scope.get("path", "")
+        if scope.get("method") != "POST" or not (
+            path.startswith(SPEECH_API_PREFIX) or path == PRACTICE_RECORD_PATH
         ):
             await super().handle(scope, receive, send)
+            return
+        if path == PRACTICE_RECORD_PATH:
+            token = _limit.set((_practice_cap(), False))
+            try:
+                await super().handle(scope, receive, send)
+            finally:
+                _limit.reset(token)
             return
         cap = _body_cap()
         length = _content_length(scope)
         if length is not None and length > cap:
             await _refuse(send)
             return
-        token = _limit.set(cap)
+        token = _limit.set((cap, True))
         try:
             await super().handle(scope, receive, send)
         except _TooLarge:
@@ -56,9 +79,10 @@ class SpeechUploadASGIHandler(ASGIHandler):
             _limit.reset(token)
 
     async def read_body(self, receive: Any) -> Any:
-        cap = _limit.get()
-        if cap is None:
+        limit = _limit.get()
+        if limit is None:
             return await super().read_body(receive)
+        cap, refuse = limit
         from django.core.exceptions import RequestAborted
 
         body = io.BytesIO()
@@ -69,11 +93,25 @@ class SpeechUploadASGIHandler(ASGIHandler):
             if message["type"] == "http.request":
                 body.write(message.get("body", b""))
                 if body.tell() > cap:
-                    raise _TooLarge
+                    if refuse:
+                        raise _TooLarge
+                    body.truncate(cap)
+                    await _drain(receive, message)
+                    break
                 if not message.get("more_body", False):
                     break
         body.seek(0)
         return body
+
+
+async def _drain(receive: Any, message: dict[str, Any]) -> None:
+    """Receive the rest of a body without keeping it (Django listens for a disconnect next)."""
+    from django.core.exceptions import RequestAborted
+
+    while message.get("more_body", False):
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise RequestAborted()
 
 
 def _content_length(scope: dict[str, Any]) -> int | None:

@@ -16,6 +16,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -201,7 +202,12 @@ def review_set(
     if days:
         messages.success(
             request,
-            _("Recordings are kept %(days)s days for your review, then deleted.") % {"days": days},
+            ngettext(
+                "Recordings are kept %(days)s day for your review, then deleted.",
+                "Recordings are kept %(days)s days for your review, then deleted.",
+                days,
+            )
+            % {"days": days},
         )
     else:
         messages.success(request, _("Recordings are no longer kept; those kept are deleted."))

@@ -118,6 +118,14 @@ ERRORS: dict[str, tuple[int, str | Promise]] = {
             "was deleted an hour after the assessment finished."
         ),
     ),
+    "not_found": (
+        404,
+        _("There is no such address in the speech API: see the reference at /api/docs."),
+    ),
+    "method_not_allowed": (
+        405,
+        _("This address of the speech API does not take %(method)s; it takes %(allowed)s."),
+    ),
     "internal_error": (
         500,
         _("The assessment failed because of an error on our side; it is logged. Try again."),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django import forms
+from django.utils.functional import lazy
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,19 @@ from lyceum.speech.practice import (
 
 OWN = "own"
 AUDIO_ACCEPT = "audio/*,.webm,.ogg,.oga,.opus,.wav,.mp3,.m4a,.flac"
+
+
+def _percent(message: str, values: dict[str, Any]) -> str:
+    return str(message) % values
+
+
+_lazy_percent = lazy(_percent, str)
+
+
+def format_lazy_percent(message: Any, **values: Any) -> Any:
+    """A translatable message with its ``%(name)s`` values, translated when shown (in the
+    language of the request), not when the form class is defined."""
+    return _lazy_percent(message, values)
 
 
 def language_name(code: str) -> str:
@@ -64,7 +78,7 @@ class PracticeForm(forms.Form):
         max_length=OWN_TEXT_MAX,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "true"}),
-        help_text=_("At most %(n)s characters.") % {"n": OWN_TEXT_MAX},
+        help_text=format_lazy_percent(_("At most %(n)s characters."), n=OWN_TEXT_MAX),
     )
     language = forms.ChoiceField(label=_("Language of your sentence"), required=False)
     audio = forms.FileField(
@@ -132,8 +146,9 @@ class SentenceForm(forms.Form):
         label=_("Sentence"),
         max_length=SENTENCE_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("One sentence for the class to read aloud, up to %(n)s characters.")
-        % {"n": SENTENCE_MAX},
+        help_text=format_lazy_percent(
+            _("One sentence for the class to read aloud, up to %(n)s characters."), n=SENTENCE_MAX
+        ),
     )
     language = forms.ChoiceField(label=_("Language"), initial="en")
 

@@ -308,6 +308,10 @@ def score(analysis: Analysis, calibration: Calibration) -> Assessment:
         )
         accuracy = round(_word_accuracy(phones, word.phones, c), 1)
         wrong = ref.index in analysis.replaced or accuracy < c.word_threshold
+        if wrong:
+            # The detection search heard something else in the word's place: its score says
+            # so too, under the line, so that a word is never both "mispronounced" and "fair".
+            accuracy = min(accuracy, c.word_threshold - 1)
         error = ErrorType.MISPRONUNCIATION if wrong else ErrorType.NONE
         entries.append(
             (

@@ -628,3 +628,14 @@ def test_the_api_reference_is_served_from_the_site_itself(client):
     html = response.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert "cdn." not in html  # the site's CSP allows no third-party script
+
+
+def test_an_unknown_address_or_method_of_the_api_is_json_too(client, key):
+    body = assert_error(client.get("/api/speech/v1/nothing", HTTP_X_API_KEY=key), 404, "not_found")
+    assert "/api/docs" in body["error"]["message"]
+    response = client.get("/api/speech/v1/assessments", HTTP_X_API_KEY=key)
+    body = assert_error(response, 405, "method_not_allowed")
+    assert "POST" in response["Allow"] and "POST" in body["error"]["message"]
+    response = client.get("/api/speech/v1/nothing", HTTP_X_API_KEY=key, HTTP_ACCEPT_LANGUAGE="fr")
+    assert_error(response, 404, "not_found")
+    assert client.get("/no-such-page/").headers["Content-Type"].startswith("text/html")

@@ -5,15 +5,18 @@ it is read."""
 from __future__ import annotations
 
 import asyncio
+import io
 import tempfile
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
+from lyceum.speech import asgi as speech_asgi
 from lyceum.speech.asgi import SpeechUploadASGIHandler
 from lyceum.speech.engine.audio import DEFAULT_MAX_BYTES
 
@@ -108,3 +111,35 @@ def test_p39_a_large_recording_is_read_into_memory_not_a_temporary_file(monkeypa
     )
     assert response["status"] == 401  # read, parsed and answered by the API (wrong key)
     assert b'"invalid_credentials"' in response["body"]
+
+
+PRACTICE = "/practice/attempts/"
+
+
+def test_p39_a_learners_reading_is_read_into_memory_not_a_temporary_file(monkeypatch):
+    def no_disk(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the request body was about to be spooled to a temporary file")
+
+    monkeypatch.setattr(tempfile, "SpooledTemporaryFile", no_disk)
+    body = _multipart(b"\1" * (5 * 1024 * 1024))
+    response = _call(
+        PRACTICE, [body[i : i + 65536] for i in range(0, len(body), 65536)], _headers(len(body))
+    )
+    assert response["status"] == 302  # read, then sent to sign in (no one is signed in)
+
+
+def test_a_learners_reading_past_the_practice_cap_is_dropped_not_kept(monkeypatch):
+    kept: list[int] = []  # the size of each body read, when Django is done with it
+
+    class Body(io.BytesIO):
+        def close(self) -> None:
+            if not self.closed:
+                kept.append(len(self.getvalue()))
+            super().close()
+
+    monkeypatch.setattr(speech_asgi, "io", SimpleNamespace(BytesIO=Body))
+    chunk = b"\0" * (1024 * 1024)
+    response = _call(PRACTICE, [chunk] * 40, _headers(40 * len(chunk)))
+    assert response["status"] == 302
+    assert response["read"] == 40  # received to the end, as HTTP wants...
+    assert kept and max(kept) <= 11 * 1024 * 1024  # ...but kept only up to the cap

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import numpy as np
 import pytest
@@ -51,6 +52,19 @@ def test_another_word_in_its_place_is_a_mispronunciation():
     park = by_word(result)["park"]
     assert park.error_type in {ErrorType.MISPRONUNCIATION, ErrorType.OMISSION}
     assert park.accuracy_score < 60
+
+
+@pytest.mark.parametrize("voice", ["en", "en-us", "en+m3"])
+def test_a_words_score_and_its_error_type_never_contradict_each_other(voice):
+    text = "My email is on the card."  # at espeak's own pace, "My" is heard as another word
+    said = subprocess.run(
+        ["espeak-ng", "-v", voice, "--stdout", text], check=True, capture_output=True
+    ).stdout
+    for word in assess(said, text).words:
+        if word.error_type == ErrorType.MISPRONUNCIATION:
+            assert word.accuracy_score < 60, word
+        elif word.error_type == ErrorType.NONE:
+            assert word.accuracy_score >= 60, word
 
 
 def test_omitting_the_last_word_is_found_and_aligned():
@@ -148,9 +162,7 @@ def test_noise_is_no_speech():
 
 def _tone(*freqs: float, seconds: float = 3.0, harmonics: int = 1) -> np.ndarray:
     t = np.arange(int(16_000 * seconds)) / 16_000
-    wave = sum(
-        np.sin(2 * np.pi * f * k * t) / k for f in freqs for k in range(1, harmonics + 1)
-    )
+    wave = sum(np.sin(2 * np.pi * f * k * t) / k for f in freqs for k in range(1, harmonics + 1))
     return 8000 * wave / np.abs(wave).max()
 
 

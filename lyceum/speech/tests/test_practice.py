@@ -474,3 +474,17 @@ def test_p41_p43_results_are_exported_and_erased_with_the_account(school):
     erase(school.instructor.pk)  # the sentence stays for the class, without its author
     sentence.refresh_from_db()
     assert sentence.created_by is None and sentence.text == CLASS_SENTENCE
+
+
+def test_the_forms_help_is_in_the_learners_language():
+    from django.utils import translation
+
+    from lyceum.speech.practice_forms import PracticeForm, SentenceForm
+
+    with translation.override("fr"):
+        own = str(PracticeForm.base_fields["own_text"].help_text)
+        sentence = str(SentenceForm.base_fields["text"].help_text)
+    assert own == f"{practice.OWN_TEXT_MAX} caractères au maximum."
+    assert "300" in sentence and "classe" in sentence
+    with translation.override("uk"):
+        assert "символ" in str(PracticeForm.base_fields["own_text"].help_text)
