@@ -637,5 +637,5 @@ def test_an_unknown_address_or_method_of_the_api_is_json_too(client, key):
     body = assert_error(response, 405, "method_not_allowed")
     assert "POST" in response["Allow"] and "POST" in body["error"]["message"]
     response = client.get("/api/speech/v1/nothing", HTTP_X_API_KEY=key, HTTP_ACCEPT_LANGUAGE="fr")
-    assert_error(response, 404, "not_found")
+    assert "n’existe pas" in assert_error(response, 404, "not_found")["error"]["message"]
     assert client.get("/no-such-page/").headers["Content-Type"].startswith("text/html")
