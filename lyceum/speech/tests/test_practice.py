@@ -189,8 +189,21 @@ def test_bad_readings_are_refused_with_a_clear_message(client, school, audio, ex
     assert not PracticeAttempt.objects.exists()
 
 
+def test_a_sentence_that_does_not_match_the_reading_at_all_is_explained(client, school, recordings):
+    client.force_login(school.learner)
+    for own in ("xqzzkrpt bbbbbbbbb", "Привіт світ"):
+        for fragment in (True, False):
+            response = _post_reading(
+                client, recordings["fox"], sentence="own", own_text=own, fragment=fragment
+            )
+            assert response.status_code == 400
+            assert "cannot be matched with the sentence" in response.content.decode()
+    assert not PracticeAttempt.objects.exists()
+
+
 def test_every_engine_error_code_has_its_own_advice():
     from lyceum.speech.engine import audio, languages, lexicon
+    from lyceum.speech.engine.align import AlignmentFailed
 
     errors: list[Any] = [
         audio.AudioEmpty,
@@ -202,6 +215,7 @@ def test_every_engine_error_code_has_its_own_advice():
         lexicon.NoPronunciation,
         languages.UnknownLanguage,
         languages.ModelMissing,
+        AlignmentFailed,
     ]
     generic = practice.error_message(audio.AudioError.code)
     messages = {error.code: practice.error_message(error.code) for error in errors}
