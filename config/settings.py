@@ -459,6 +459,8 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 # Recordings up to this length are assessed during the request; longer ones (up to the
 # engine's cap) get a job to poll.
 LYCEUM_SPEECH_API_SYNC_SECONDS = env.float("LYCEUM_SPEECH_API_SYNC_SECONDS", default=15.0)
+# Engine processes the web's assessments run in (default: one per core; 0: in the request's).
+LYCEUM_SPEECH_PROCESSES = env.int("LYCEUM_SPEECH_PROCESSES", default=os.cpu_count() or 1)
 
 # Security
 # Sessions carry the signed-in person's id in a column, so they can be revoked at once.

@@ -135,10 +135,10 @@ def available_languages() -> list[str]:
 def _assess(audio: bytes, text: str, language: str) -> Assessment:
     # The engine (numpy, PyAV, pocketsphinx) loads on first use, not with the URLconf.
     from lyceum.speech.engine.align import AlignmentFailed
-    from lyceum.speech.engine.assess import assess
     from lyceum.speech.engine.audio import AudioError, Limits
     from lyceum.speech.engine.languages import ModelMissing, UnknownLanguage
     from lyceum.speech.engine.lexicon import NoPronunciation, TextError
+    from lyceum.speech.engine.pool import EngineCrashed, assess
 
     try:
         return assess(
@@ -151,6 +151,7 @@ def _assess(audio: bytes, text: str, language: str) -> Assessment:
         UnknownLanguage,
         ModelMissing,
         AlignmentFailed,
+        EngineCrashed,
     ) as error:
         raise _fail(error.code) from error
 

@@ -26,7 +26,7 @@ from lyceum.orgs.models import Organisation
 from lyceum.privacy.audit import audit_record
 from lyceum.speech.clients import NewKey, key_generate
 from lyceum.speech.engine import audio as audio_io
-from lyceum.speech.engine.assess import assess
+from lyceum.speech.engine import pool as engine_pool
 from lyceum.speech.engine.languages import UnknownLanguage, resolve
 from lyceum.speech.engine.lexicon import TextError, split_reference
 from lyceum.speech.models import (
@@ -251,7 +251,7 @@ def wav_bytes(samples: np.ndarray) -> bytes:
 def clip_assess(*, client: ApiClient, clip: Clip, text: str, language: str) -> dict[str, Any]:
     """The assessment of a prepared clip; keeps the recording if the client opted in."""
     limits = audio_io.Limits(max_seconds=engine_limits().max_seconds + 1.0)
-    result = assess(clip.wav, text, language, limits=limits).to_dict()
+    result = engine_pool.assess(clip.wav, text, language, limits=limits).to_dict()
     if client.review_days:
         review_recording_keep(client=client, clip=clip, text=text, language=language, result=result)
     return result

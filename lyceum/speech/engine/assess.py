@@ -425,12 +425,12 @@ _recognisers: dict[str, Recogniser] = {}
 _recognisers_lock = threading.Lock()
 
 
-def recogniser_for(language: str) -> Recogniser:
+def recogniser_for(language: str | LanguageModel) -> Recogniser:
     """This process's recogniser for ``language`` (made on first use; models load once).
 
     Per process, not shared state: each holds only a decoder loaded from the model files.
     """
-    model = resolve(language)
+    model = language if isinstance(language, LanguageModel) else resolve(language)
     with _recognisers_lock:
         recogniser = _recognisers.get(model.code)
         if recogniser is None or recogniser.model != model:
@@ -441,7 +441,7 @@ def recogniser_for(language: str) -> Recogniser:
 def assess(
     source: bytes | str | os.PathLike[str],
     text: str,
-    language: str = "en",
+    language: str | LanguageModel = "en",
     *,
     limits: audio_io.Limits | None = None,
     calibration: Calibration | None = None,
