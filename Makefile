@@ -74,6 +74,7 @@ bench-slice: install
 bench-speech: install speech-tools  ## ~2 min to build the recordings, ~25 min to score them
 	$(BIN)/python -m bench.speech.generate
 	$(BIN)/python -m bench.speech
+	$(BIN)/python -m bench.speech.responsiveness
 
 # Its CI slice: three voices, clean audio; fails when accuracy falls below the floors.
 bench-speech-slice: install speech-tools
