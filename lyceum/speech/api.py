@@ -26,7 +26,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import Field, Path, Router, Schema, Status
 from ninja.security import APIKeyHeader, HttpBearer
@@ -44,10 +44,8 @@ from lyceum.speech.clients import (
     rate_limit_take,
     require_scope,
 )
-from lyceum.speech.engine.align import AlignmentFailed
-from lyceum.speech.engine.audio import AudioError
-from lyceum.speech.engine.languages import ModelMissing, UnknownLanguage, available
-from lyceum.speech.engine.lexicon import NoPronunciation, TextError
+from lyceum.speech.engine.languages import available
+from lyceum.speech.engine.pool import INPUT_ERRORS
 from lyceum.speech.errors import ERRORS, ApiError
 from lyceum.speech.models import AssessmentJob
 
@@ -56,14 +54,6 @@ logger = logging.getLogger(__name__)
 FIELDS = ("audio", "text", "language")
 FORM_OVERHEAD = 64 * 1024  # boundaries, headers and the two text fields
 MAX_USAGE_DAYS = 90
-ENGINE_ERRORS = (
-    AudioError,
-    TextError,
-    UnknownLanguage,
-    ModelMissing,
-    NoPronunciation,
-    AlignmentFailed,
-)
 
 
 # Credentials
@@ -436,7 +426,7 @@ def assessment_create(request: HttpRequest, response: HttpResponse) -> Status:
         data, text, language = read_form(request)
         try:
             clip = services.clip_prepare(data=data, text=text, language=language)
-        except ENGINE_ERRORS as error:
+        except INPUT_ERRORS as error:
             raise engine_error(error) from error
         del data  # the original file, with whatever metadata it held, goes here
         _set_headers(response, rate_headers(caller))
@@ -458,7 +448,7 @@ def assessment_create(request: HttpRequest, response: HttpResponse) -> Status:
             return Status(202, _job_out(job))
         try:
             result = services.clip_assess(client=client, clip=clip, text=text, language=language)
-        except ENGINE_ERRORS as error:
+        except INPUT_ERRORS as error:
             raise engine_error(error) from error
         services.usage_record(client=client, seconds=clip.seconds)
         return Status(200, {"status": "succeeded", "result": result})
@@ -533,8 +523,4 @@ def usage_get(request: HttpRequest, response: HttpResponse) -> Status:
 def api_error_response(request: HttpRequest, error: ApiError | type[ApiError]) -> HttpResponse:
     """Every error of the speech API, as ``{"error": {"code", "message"}}``."""
     assert isinstance(error, ApiError)
-    response = JsonResponse(
-        error.body(), status=error.status, content_type="application/json; charset=utf-8"
-    )
-    _set_headers(response, error.headers)
-    return response
+    return error.response()

@@ -6,10 +6,10 @@ to disk past ``FILE_UPLOAD_MAX_MEMORY_SIZE`` (2.5 MB): a one-minute WAV would be
 
 - ``POST /api/speech/…``: anything larger is refused with the API's JSON ``413`` before it
   is read (by its ``Content-Length``) or as soon as it passes the cap (P39);
-- ``POST /practice/attempts/`` (a learner's reading): what passes the cap is received and
-  dropped, and the view gets the body cut there, so that it tells the learner, in their
-  language and on their page, that the recording is too large (its upload handler stops at
-  the practice cap).
+- ``POST /practice/attempts/`` (``practice:record``, a learner's reading): what passes the
+  cap is received and dropped, and the view gets the body cut there, so that it tells the
+  learner, in their language and on their page, that the recording is too large (its
+  upload handler stops at the practice cap).
 
 Every other request is Django's.
 
@@ -18,6 +18,7 @@ Every other request is Django's.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from contextvars import ContextVar
@@ -27,7 +28,6 @@ import django
 from django.core.handlers.asgi import ASGIHandler
 
 SPEECH_API_PREFIX = "/api/speech/"
-PRACTICE_RECORD_PATH = "/practice/attempts/"
 
 # The cap on the body being read, and whether a body past it is refused (the API) or cut.
 _limit: ContextVar[tuple[int, bool] | None] = ContextVar("speech_upload_limit", default=None)
@@ -44,6 +44,13 @@ def _body_cap() -> int:
     return engine_limits().max_bytes + FORM_OVERHEAD
 
 
+@functools.cache
+def _practice_path() -> str:
+    from django.urls import reverse
+
+    return reverse("practice:record")
+
+
 def _practice_cap() -> int:
     from lyceum.speech.practice import MAX_BYTES
 
@@ -54,11 +61,11 @@ class SpeechUploadASGIHandler(ASGIHandler):
     async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         path = scope.get("path", "")
         if scope.get("method") != "POST" or not (
-            path.startswith(SPEECH_API_PREFIX) or path == PRACTICE_RECORD_PATH
+            path.startswith(SPEECH_API_PREFIX) or path == _practice_path()
         ):
             await super().handle(scope, receive, send)
             return
-        if path == PRACTICE_RECORD_PATH:
+        if path == _practice_path():
             token = _limit.set((_practice_cap(), False))
             try:
                 await super().handle(scope, receive, send)

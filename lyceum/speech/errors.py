@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import JsonResponse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -150,3 +151,12 @@ class ApiError(Exception):
 
     def body(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message}}
+
+    def response(self) -> JsonResponse:
+        """The answer: ``{"error": {"code", "message"}}`` with its status and headers."""
+        answer = JsonResponse(
+            self.body(), status=self.status, content_type="application/json; charset=utf-8"
+        )
+        for name, value in self.headers.items():
+            answer[name] = value
+        return answer

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 
 from lyceum.speech.asgi import SPEECH_API_PREFIX
 from lyceum.speech.errors import ApiError
@@ -24,13 +24,8 @@ class SpeechApiJsonErrorsMiddleware:
         ):
             return response
         if response.status_code == 404:
-            error = ApiError("not_found")
-        else:
-            allowed = response.get("Allow", "")
-            error = ApiError("method_not_allowed", method=request.method, allowed=allowed)
-        answer = JsonResponse(
-            error.body(), status=error.status, content_type="application/json; charset=utf-8"
-        )
-        if "Allow" in response:
-            answer["Allow"] = response["Allow"]
-        return answer
+            return ApiError("not_found").response()
+        allowed = response.get("Allow", "")
+        return ApiError(
+            "method_not_allowed", headers={"Allow": allowed}, method=request.method, allowed=allowed
+        ).response()

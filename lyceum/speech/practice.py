@@ -134,25 +134,14 @@ def available_languages() -> list[str]:
 
 def _assess(audio: bytes, text: str, language: str) -> Assessment:
     # The engine (numpy, PyAV, pocketsphinx) loads on first use, not with the URLconf.
-    from lyceum.speech.engine.align import AlignmentFailed
-    from lyceum.speech.engine.audio import AudioError, Limits
-    from lyceum.speech.engine.languages import ModelMissing, UnknownLanguage
-    from lyceum.speech.engine.lexicon import NoPronunciation, TextError
-    from lyceum.speech.engine.pool import EngineCrashed, assess
+    from lyceum.speech.engine.audio import Limits
+    from lyceum.speech.engine.pool import INPUT_ERRORS, EngineCrashed, assess
 
     try:
         return assess(
             audio, text, language, limits=Limits(max_seconds=MAX_SECONDS, max_bytes=MAX_BYTES)
         )
-    except (
-        AudioError,
-        TextError,
-        NoPronunciation,
-        UnknownLanguage,
-        ModelMissing,
-        AlignmentFailed,
-        EngineCrashed,
-    ) as error:
+    except (*INPUT_ERRORS, EngineCrashed) as error:
         raise _fail(error.code) from error
 
 

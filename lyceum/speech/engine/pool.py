@@ -14,14 +14,15 @@ A crashed engine process (it should not happen) fails that one assessment with
 from __future__ import annotations
 
 import multiprocessing
-import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from lyceum.speech.engine import assess as engine
-from lyceum.speech.engine.audio import Limits
-from lyceum.speech.engine.languages import LanguageModel, resolve
+from lyceum.speech.engine.align import AlignmentFailed
+from lyceum.speech.engine.audio import AudioError, Limits
+from lyceum.speech.engine.languages import LanguageModel, ModelMissing, UnknownLanguage, resolve
+from lyceum.speech.engine.lexicon import NoPronunciation, TextError
 
 SETTING = "LYCEUM_SPEECH_PROCESSES"
 
@@ -34,11 +35,22 @@ class EngineCrashed(RuntimeError):
     code = "internal_error"
 
 
+# What is wrong with the recording, its text or its language: each has a ``code`` to tell the
+# person who sent it (an ``EngineCrashed`` is the school's fault, not theirs).
+INPUT_ERRORS = (
+    AudioError,
+    TextError,
+    NoPronunciation,
+    UnknownLanguage,
+    ModelMissing,
+    AlignmentFailed,
+)
+
+
 def processes() -> int:
     from django.conf import settings
 
-    configured = getattr(settings, SETTING, None)
-    return (os.cpu_count() or 1) if configured is None else max(int(configured), 0)
+    return max(int(getattr(settings, SETTING)), 0)
 
 
 def _executor(size: int) -> ProcessPoolExecutor:
